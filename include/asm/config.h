@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mica's x86-64 virtual layout: Xen's, so that PV guests built for Xen find
+ * the hypervisor where they expect it. docs/memory-layout.md explains it.
+ * Usable from C and from assembly.
+ */
+#ifndef ASM_CONFIG_H
+#define ASM_CONFIG_H
+
+#ifdef __ASSEMBLER__
+#define _AC(x, s) x
+#else
+#define _AC(x, s) x##s
+#endif
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (_AC(1, UL) << PAGE_SHIFT)
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define L2_PAGE_SHIFT 21
+#define L3_PAGE_SHIFT 30
+#define L4_PAGE_SHIFT 39
+
+/* L4 slots 256..271 belong to the hypervisor. */
+#define HYPERVISOR_VIRT_START _AC(0xffff800000000000, UL)
+#define HYPERVISOR_VIRT_END _AC(0xffff880000000000, UL)
+#define HYPERVISOR_L4_FIRST 256
+#define HYPERVISOR_L4_LAST 271
+
+/* Slot 256: the machine-to-phys table, read-only to guests. */
+#define RO_MPT_VIRT_START _AC(0xffff800000000000, UL)
+#define RO_MPT_VIRT_END _AC(0xffff804000000000, UL)
+/* Slot 261: the writable M2P, vmap, the image and the frame table. */
+#define RDWR_MPT_VIRT_START _AC(0xffff828000000000, UL)
+#define RDWR_MPT_VIRT_END _AC(0xffff82c000000000, UL)
+#define VMAP_VIRT_START _AC(0xffff82c000000000, UL)
+#define VMAP_VIRT_END _AC(0xffff82d000000000, UL)
+#define KERNEL_VIRT_START _AC(0xffff82d080000000, UL)
+#define KERNEL_VIRT_END _AC(0xffff82d0c0000000, UL)
+#define FRAMETABLE_VIRT_START _AC(0xffff82e000000000, UL)
+#define FRAMETABLE_VIRT_END _AC(0xffff830000000000, UL)
+/* Slots 262..271: the direct map of machine memory (5 TiB). */
+#define DIRECTMAP_VIRT_START _AC(0xffff830000000000, UL)
+#define DIRECTMAP_VIRT_END _AC(0xffff880000000000, UL)
+
+/*
+ * The image is linked at KERNEL_VIRT_START + KERNEL_PHYS_LOAD and loaded at
+ * KERNEL_PHYS_LOAD, so virtual - physical is KERNEL_VIRT_START throughout.
+ */
+#define KERNEL_PHYS_LOAD _AC(0x200000, UL)
+
+#define STACK_ORDER 2
+#define STACK_SIZE (PAGE_SIZE << STACK_ORDER)
+
+/* Boot GDT selectors (the final GDT keeps the same ones). */
+#define __HYPERVISOR_CS 0x08
+#define __HYPERVISOR_DS 0x10
+
+#endif
