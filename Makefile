@@ -2,6 +2,8 @@
 # mica: plain GNU make. `make help` lists the targets.
 
 BUILD ?= build
+# Rules.mk files may define rules of their own: `make` still means `make all`.
+.DEFAULT_GOAL := all
 debug ?= y
 
 CC := gcc
@@ -17,7 +19,8 @@ endif
 
 # ---- the hypervisor ---------------------------------------------------------
 
-KERNEL_CPPFLAGS := -Iinclude -nostdinc -isystem $(shell $(CC) -print-file-name=include)
+MICA_VERSION := 0.1
+KERNEL_CPPFLAGS := -DMICA_VERSION=\"$(MICA_VERSION)\" -Iinclude -nostdinc -isystem $(shell $(CC) -print-file-name=include)
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-common -fno-strict-aliasing \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	-fcf-protection=none -mno-red-zone -mgeneral-regs-only -fpie -fvisibility=hidden \
@@ -81,3 +84,44 @@ qemu: $(BUILD)/mica.elf
 .PHONY: clean
 clean:
 	rm -rf $(BUILD)
+
+# ---- mm/ on the host ----------------------------------------------------------
+# The real mm/ sources compiled natively (include/mica/host.h): a release
+# library for benchmarks and a debug one with ASan and UBSan for tests.
+
+HOST_CC ?= gcc
+HOST_CFLAGS := -std=gnu11 -g -DMICA_HOST -Iinclude -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Wshadow -Wvla -MMD -MP
+HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+host-lib-srcs := $(addprefix mm/,$(mm-portable:.o=.c)) tools/host/machine.c tools/host/support.c
+
+HOST_REL := $(BUILD)/host/rel
+HOST_DBG := $(BUILD)/host/dbg
+host-rel-objs := $(patsubst %.c,$(HOST_REL)/%.o,$(host-lib-srcs))
+host-dbg-objs := $(patsubst %.c,$(HOST_DBG)/%.o,$(host-lib-srcs))
+
+$(HOST_REL)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $< (release)"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -O2 -DNDEBUG -c $< -o $@
+
+$(HOST_DBG)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $< (debug, sanitizers)"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -O1 -DMICA_DEBUG $(HOST_SAN) -c $< -o $@
+
+$(BUILD)/host/libmica-mm.a: $(host-rel-objs)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/host/libmica-mm-debug.a: $(host-dbg-objs)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+.PHONY: host
+host: $(BUILD)/host/libmica-mm.a $(BUILD)/host/libmica-mm-debug.a
+
+-include $(host-rel-objs:.o=.d) $(host-dbg-objs:.o=.d)
+
+# Host tests, fuzzers (tests/Rules.mk) and the QEMU harness, ISO, run,
+# check, bench and debug targets (scripts/Rules.mk).
+include tests/Rules.mk
+include scripts/Rules.mk

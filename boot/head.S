@@ -258,3 +258,6 @@ boot_stack_guard:
 boot_stack:
 	.skip STACK_SIZE
 boot_stack_top:
+
+	.section mica_guard, "a", @progbits
+	.quad boot_stack_guard

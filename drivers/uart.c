@@ -9,6 +9,8 @@
  */
 #include <asm/io.h>
 #include <mica/console.h>
+#include <mica/errno.h>
+#include <mica/init.h>
 #include <mica/lib.h>
 #include <mica/param.h>
 #include <mica/uart.h>
@@ -113,12 +115,16 @@ static struct console uart_console = {
 	.getc = uart_getc,
 };
 
-void uart_init(void)
+static int uart_init(void)
 {
 	uint16_t io = com1.io;
 
-	if (!console_enabled("com1") || !probe(io))
-		return;
+	if (!console_enabled("com1"))
+		return 0;
+	if (!probe(io)) {
+		printk("com1: no UART at %#x\n", io);
+		return 0;
+	}
 	outb(0, io + IER); /* polled: no interrupts */
 	if (com1.baud) {
 		uint16_t div = (uint16_t)(UART_CLOCK / com1.baud);
@@ -132,7 +138,9 @@ void uart_init(void)
 	outb(MCR_DTR | MCR_RTS | MCR_OUT2, io + MCR);
 	com1.present = true;
 	console_register(&uart_console);
+	return 0;
 }
+__initcall(uart_init, INIT_CONSOLE);
 
 bool uart_present(void)
 {

@@ -3,3 +3,7 @@ obj-y += console.o
 obj-y += string.o
 obj-y += lib.o
 obj-y += vsprintf.o
+obj-y += keyhandler.o
+obj-y += selftest.o
+obj-y += cpu.o
+obj-y += cmdline.o

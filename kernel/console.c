@@ -18,6 +18,7 @@ static size_t ring_head; /* total bytes ever written; ring_head % RING_SIZE is t
 static struct console *consoles;
 
 unsigned int console_loglvl = LOGLVL_INFO;
+unsigned int console_write_level = LOGLVL_INFO;
 static int parse_loglvl(const char *s)
 {
 	static const char *const names[] = { "", "error", "warning", "info",
@@ -115,6 +116,7 @@ void console_register(struct console *c)
 			sol = false;
 			line[n++] = ch;
 			if (ch == '\n' || n == sizeof(line)) {
+				console_write_level = lvl;
 				if (lvl <= console_loglvl)
 					c->write(c, line, n);
 				if (ch == '\n') {
@@ -124,6 +126,7 @@ void console_register(struct console *c)
 				n = 0;
 			}
 		}
+		console_write_level = lvl;
 		if (n && lvl <= console_loglvl)
 			c->write(c, line, n);
 	}
@@ -175,7 +178,13 @@ void vprintk(const char *fmt, va_list ap)
 		}
 		nl = strchr(p, '\n');
 		len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		if (!len) {
+			/* A NUL (from %c): skip it, or this loop never ends. */
+			p++;
+			continue;
+		}
 		ring_put(p, len);
+		console_write_level = line_level;
 		if (line_level <= console_loglvl)
 			console_write_raw(p, len);
 		at_line_start = nl != NULL;

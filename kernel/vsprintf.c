@@ -42,10 +42,12 @@ static void number(struct out *o, unsigned long long v, bool neg, int base,
 	} while (v);
 	if (prec == 0 && n == 1 && tmp[0] == '0')
 		n = 0;
+	/* C: 0x only before a non-zero value; 0 only where no 0 leads. */
 	if (flags & F_ALT) {
-		if (base == 16)
+		if (base == 16 && n && !(n == 1 && tmp[0] == '0'))
 			prefix = upper ? "0X" : "0x";
-		else if (base == 8 && (n == 0 || tmp[n - 1] != '0'))
+		else if (base == 8 && prec <= n &&
+			 (n == 0 || tmp[n - 1] != '0'))
 			prefix = "0";
 	}
 	len = (n > prec ? n : prec) + (sign != 0) + (int)strlen(prefix);

@@ -1,0 +1,4 @@
+obj-y += paging.o
+obj-y += paging_selftest.o
+# The portable allocators, also built for the host (`make host`).
+mm-portable := buddy.o heap.o scrub.o heap_stats.o

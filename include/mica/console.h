@@ -39,4 +39,10 @@ size_t console_ring_read(char *buf, size_t size);
 /* loglvl= (default: info). */
 extern unsigned int console_loglvl;
 
+/*
+ * The log level (LOGLVL_*) of the text being handed to write(), for
+ * consoles that show levels, in colour for instance.
+ */
+extern unsigned int console_write_level;
+
 #endif

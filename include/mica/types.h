@@ -19,6 +19,9 @@ typedef uint64_t paddr_t;
 #define __packed __attribute__((packed))
 #define __aligned(a) __attribute__((aligned(a)))
 #define __noreturn __attribute__((noreturn))
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
 #define __used __attribute__((used))
 #define __section(s) __attribute__((section(s)))
 #define __printf(a, b) __attribute__((format(printf, a, b)))

@@ -4,8 +4,7 @@
 
 #include <mica/types.h>
 
-/* Probe and program COM1 per com1=, and register it as a console. */
-void uart_init(void);
+/* COM1 was found (and registered as a console, if console= allows). */
 bool uart_present(void);
 
 #endif

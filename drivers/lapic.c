@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The legacy PICs (remapped and masked) and the boot CPU's local APIC with
+ * its periodic timer. See include/asm/apic.h. Started by time_init() once
+ * the TSC is calibrated, since the LAPIC timer is calibrated against it.
+ */
+#include <asm/apic.h>
+#include <asm/io.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+#include <mica/acpi.h>
+#include <mica/errno.h>
+#include <mica/lib.h>
+#include <mica/paging.h>
+#include <mica/param.h>
+#include <mica/selftest.h>
+#include <mica/time.h>
+
+/* timer_hz=N: LAPIC timer interrupts per second. */
+unsigned int timer_hz = 100;
+integer_param("timer_hz", timer_hz);
+
+uint64_t lapic_timer_hz;
+volatile uint64_t timer_ticks;
+
+static volatile uint8_t *lapic_mmio;
+static bool x2apic_mode;
+static unsigned long spurious_lapic, spurious_pic;
+
+uint32_t lapic_read(unsigned int reg)
+{
+	if (x2apic_mode)
+		return (uint32_t)rdmsr(MSR_X2APIC_FIRST + (reg >> 4));
+	return readl(lapic_mmio + reg);
+}
+
+void lapic_write(unsigned int reg, uint32_t v)
+{
+	if (x2apic_mode)
+		wrmsr(MSR_X2APIC_FIRST + (reg >> 4), v);
+	else
+		writel(v, lapic_mmio + reg);
+}
+
+void lapic_eoi(void)
+{
+	lapic_write(APIC_EOI, 0);
+}
+
+/* ---- 8259 PICs ---- */
+
+#define PIC1_CMD 0x20
+#define PIC1_DATA 0x21
+#define PIC2_CMD 0xa0
+#define PIC2_DATA 0xa1
+#define PIC_EOI 0x20
+#define PIC_READ_ISR 0x0b
+
+/* Old 8259s need a moment between initialisation words. */
+static void pic_out(uint8_t v, uint16_t port)
+{
+	outb(v, port);
+	outb(0, 0x80);
+}
+
+static void pic_remap_and_mask(void)
+{
+	pic_out(0x11, PIC1_CMD); /* ICW1: edge, cascade, ICW4 follows */
+	pic_out(0x11, PIC2_CMD);
+	pic_out(VECTOR_FIRST_IRQ, PIC1_DATA); /* ICW2: vector base */
+	pic_out(VECTOR_FIRST_IRQ + 8, PIC2_DATA);
+	pic_out(1u << 2, PIC1_DATA); /* ICW3: the slave is on IRQ2 */
+	pic_out(2, PIC2_DATA);
+	pic_out(0x01, PIC1_DATA); /* ICW4: 8086 mode, normal EOI */
+	pic_out(0x01, PIC2_DATA);
+	pic_out(0xff, PIC1_DATA); /* mask every line */
+	pic_out(0xff, PIC2_DATA);
+}
+
+static uint8_t pic_isr(uint16_t cmd)
+{
+	outb(PIC_READ_ISR, cmd);
+	return inb(cmd);
+}
+
+/*
+ * Every PIC line is masked, so what arrives here is normally the spurious
+ * IRQ7/IRQ15 an 8259 raises when a request vanishes before it is
+ * acknowledged (masking one in flight does that). Those get no EOI, except
+ * that the master did see a real IRQ2 for a spurious IRQ15.
+ */
+static void pic_irq(struct cpu_regs *regs)
+{
+	unsigned int irq = regs->vector - VECTOR_FIRST_IRQ;
+
+	if (irq == 7 && !(pic_isr(PIC1_CMD) & 0x80)) {
+		spurious_pic++;
+		return;
+	}
+	if (irq == 15 && !(pic_isr(PIC2_CMD) & 0x80)) {
+		spurious_pic++;
+		outb(PIC_EOI, PIC1_CMD);
+		return;
+	}
+	printk(LOG_WARN "lapic: interrupt from masked PIC line %u\n", irq);
+	if (irq >= 8)
+		outb(PIC_EOI, PIC2_CMD);
+	outb(PIC_EOI, PIC1_CMD);
+}
+
+/* ---- LAPIC ---- */
+
+static void timer_irq(struct cpu_regs *regs)
+{
+	timer_ticks++;
+	lapic_eoi();
+}
+
+/* A spurious LAPIC interrupt is never acknowledged (SDM 10.9). */
+static void spurious_irq(struct cpu_regs *regs)
+{
+	spurious_lapic++;
+}
+
+#define DIVIDE_BY_16 0x3
+#define CAL_MS 10
+#define CAL_TRIES 3
+
+static uint64_t calibrate_timer(void)
+{
+	uint64_t hz[CAL_TRIES];
+
+	lapic_write(APIC_TIMER_DIVIDE, DIVIDE_BY_16);
+	lapic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VECTOR_LAPIC_TIMER);
+	for (unsigned int i = 0; i < CAL_TRIES; i++) {
+		uint64_t t0, t1;
+		uint32_t left;
+
+		lapic_write(APIC_TIMER_INIT, 0xffffffff);
+		t0 = rdtsc();
+		while (rdtsc() - t0 < tsc_khz * CAL_MS)
+			cpu_relax();
+		left = lapic_read(APIC_TIMER_CURRENT);
+		t1 = rdtsc();
+		if (!left || left == 0xffffffff)
+			return 0; /* ran out, or never ran */
+		hz[i] = (uint64_t)(0xffffffffu - left) * tsc_khz * 1000 /
+			(t1 - t0);
+	}
+	lapic_write(APIC_TIMER_INIT, 0);
+	for (unsigned int i = 1; i < CAL_TRIES; i++)
+		for (unsigned int j = i; j && hz[j - 1] > hz[j]; j--) {
+			uint64_t x = hz[j];
+
+			hz[j] = hz[j - 1];
+			hz[j - 1] = x;
+		}
+	return hz[CAL_TRIES / 2];
+}
+
+int lapic_init(void)
+{
+	uint64_t base;
+	paddr_t pa;
+	uint32_t count;
+
+	if (!acpi_info.present || acpi_info.pcat_compat)
+		pic_remap_and_mask();
+	for (unsigned int v = VECTOR_FIRST_IRQ; v < VECTOR_FIRST_IRQ + 16; v++)
+		irq_register(v, pic_irq);
+
+	if (!(cpuid(1).edx & (1u << 9))) {
+		printk(LOG_ERR "lapic: the CPU has no local APIC: no timer interrupts\n");
+		return -ENODEV;
+	}
+	base = rdmsr(MSR_APIC_BASE);
+	if (!(base & APIC_BASE_ENABLE)) {
+		base |= APIC_BASE_ENABLE;
+		wrmsr(MSR_APIC_BASE, base);
+	}
+	x2apic_mode = base & APIC_BASE_X2APIC;
+	pa = base & PADDR_MASK;
+	if (!x2apic_mode) {
+		lapic_mmio = phys_map(pa, PAGE_SIZE, PHYS_UC);
+		if (!lapic_mmio) {
+			printk(LOG_ERR "lapic: cannot map the LAPIC at %#lx\n",
+			       pa);
+			return -ENOMEM;
+		}
+		if (acpi_info.lapic_base && acpi_info.lapic_base != pa)
+			printk(LOG_WARN "lapic: the MADT says %#lx, the CPU %#lx: using the CPU's\n",
+			       acpi_info.lapic_base, pa);
+	}
+
+	irq_register(VECTOR_LAPIC_TIMER, timer_irq);
+	irq_register(VECTOR_SPURIOUS, spurious_irq);
+	lapic_write(APIC_TPR, 0);
+	/* mica does not use the PIC: no ExtINT through LINT0. */
+	lapic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
+	lapic_write(APIC_LVT_ERROR, APIC_LVT_MASKED);
+	lapic_write(APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
+	lapic_write(APIC_ESR, 0);
+
+	lapic_timer_hz = calibrate_timer();
+	if (!lapic_timer_hz) {
+		printk(LOG_ERR "lapic: the timer does not count: no timer interrupts\n");
+		return -EIO;
+	}
+	if (!timer_hz || timer_hz > 10000) {
+		printk(LOG_WARN "lapic: timer_hz=%u out of 1..10000: using 100\n",
+		       timer_hz);
+		timer_hz = 100;
+	}
+	count = (uint32_t)MAX(1ul, lapic_timer_hz / timer_hz);
+	lapic_write(APIC_LVT_TIMER, APIC_LVT_PERIODIC | VECTOR_LAPIC_TIMER);
+	lapic_write(APIC_TIMER_INIT, count);
+
+	printk("lapic: %s id %u, timer %lu.%03lu MHz (/16), %u Hz\n",
+	       x2apic_mode ? "x2APIC" : "xAPIC",
+	       x2apic_mode ? lapic_read(APIC_ID) : lapic_read(APIC_ID) >> 24,
+	       lapic_timer_hz / 1000000, lapic_timer_hz / 1000 % 1000,
+	       timer_hz);
+	local_irq_enable();
+	return 0;
+}
+
+/* ---- self tests ---- */
+
+static void restore_irqs(unsigned long flags)
+{
+	if (flags & X86_EFLAGS_IF)
+		local_irq_enable();
+	else
+		local_irq_disable();
+}
+
+SELFTEST(lapic, timer_ticks_advance)
+{
+	unsigned long flags = local_save_flags();
+	uint64_t t0, n, want = 100 * (uint64_t)timer_hz / 1000;
+
+	if (!lapic_timer_hz) {
+		ST_CHECK(t, false, "the LAPIC timer is not running");
+		return;
+	}
+	local_irq_enable();
+	t0 = timer_ticks;
+	udelay(100000);
+	n = timer_ticks - t0;
+	restore_irqs(flags);
+	/* A busy host may make QEMU drop periods; never add them. */
+	ST_CHECK(t, n >= want / 3 && n <= want + 2,
+		 "%lu ticks in 100 ms at %u Hz", n, timer_hz);
+}
+
+SELFTEST(lapic, no_ticks_with_irqs_off)
+{
+	unsigned long flags = local_save_flags();
+	uint64_t t0, t1, t2;
+
+	if (!lapic_timer_hz) {
+		ST_CHECK(t, false, "the LAPIC timer is not running");
+		return;
+	}
+	local_irq_disable();
+	t0 = timer_ticks;
+	udelay(3000000 / timer_hz); /* three periods */
+	t1 = timer_ticks;
+	/* The one interrupt left pending in the IRR arrives now. */
+	local_irq_enable();
+	udelay(1);
+	t2 = timer_ticks;
+	restore_irqs(flags);
+	ST_CHECK(t, t1 == t0, "%lu ticks with interrupts off", t1 - t0);
+	ST_CHECK(t, t2 - t1 >= 1 && t2 - t1 <= 2,
+		 "%lu ticks right after sti", t2 - t1);
+}

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Clocks: the TSC, calibrated at boot against the PIT (channel 2, gated
+ * through port 0x61) and against the HPET when ACPI describes one. The
+ * result (tsc_khz) drives now_ns() and udelay(). Before calibration udelay()
+ * falls back to counting PIT periods, so the restart path can wait even in
+ * early boot. See include/mica/time.h.
+ */
+#include <asm/io.h>
+#include <asm/processor.h>
+#include <mica/acpi.h>
+#include <mica/errno.h>
+#include <mica/init.h>
+#include <mica/lib.h>
+#include <mica/paging.h>
+#include <mica/param.h>
+#include <mica/selftest.h>
+#include <mica/time.h>
+
+uint64_t tsc_khz;
+
+/* clocksource=pit|hpet: what the TSC is calibrated against. */
+static char opt_clocksource[8];
+string_param("clocksource", opt_clocksource);
+
+/* The calibrations, kept for the report and the tests (0: failed). */
+static uint64_t pit_khz, hpet_khz;
+static uint64_t tsc_base;
+static uint64_t ns_mult; /* ns = (tsc delta * ns_mult) >> 32 */
+
+/* ---- PIT ---- */
+
+#define PIT_HZ 1193182u
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PORT_B 0x61
+#define PORT_B_GATE2 0x01
+#define PORT_B_SPEAKER 0x02
+#define PORT_B_OUT2 0x20
+
+/*
+ * Start channel 2 counting down count ticks in mode 0 (OUT2 rises at 0).
+ * Returns the TSC just before the count was armed.
+ */
+static uint64_t pit_start(uint16_t count)
+{
+	uint64_t t;
+
+	outb((inb(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2, PORT_B);
+	outb(0xb0, PIT_CMD); /* channel 2, lobyte/hibyte, mode 0, binary */
+	outb(count & 0xff, PIT_CH2);
+	t = rdtsc();
+	outb(count >> 8, PIT_CH2); /* counting starts with the high byte */
+	return t;
+}
+
+/* Spin until OUT2 rises; false if it never does (no PIT). */
+static bool pit_wait(unsigned long max_polls)
+{
+	while (!(inb(PORT_B) & PORT_B_OUT2))
+		if (!max_polls--)
+			return false;
+	return true;
+}
+
+/* Each poll is an I/O read, >= ~0.1 us anywhere; this bounds 55 ms amply. */
+#define PIT_MAX_POLLS (1ul << 24)
+
+static void pit_delay(unsigned long us)
+{
+	while (us) {
+		unsigned long chunk = MIN(us, 50000ul);
+
+		pit_start((uint16_t)MAX(1ul, chunk * PIT_HZ / 1000000));
+		if (!pit_wait(PIT_MAX_POLLS))
+			return;
+		us -= chunk;
+	}
+}
+
+#define CAL_MS 10
+#define CAL_TRIES 5
+
+/*
+ * Every disturbance (an SMI, the host preempting a vCPU, a slow poll) makes
+ * a window look longer in TSC cycles, never shorter: keep the shortest.
+ */
+static uint64_t calibrate_pit(void)
+{
+	const uint16_t ticks = PIT_HZ * CAL_MS / 1000;
+	uint64_t best = ~0ull;
+
+	for (unsigned int i = 0; i < CAL_TRIES; i++) {
+		uint64_t t0 = pit_start(ticks), t1;
+
+		if (!pit_wait(PIT_MAX_POLLS)) {
+			printk(LOG_WARN "time: PIT channel 2 never fired: no PIT?\n");
+			return 0;
+		}
+		t1 = rdtsc();
+		best = MIN(best, t1 - t0);
+	}
+	return best * PIT_HZ / ((uint64_t)ticks * 1000);
+}
+
+/* ---- HPET ---- */
+
+#define HPET_CAP 0x000
+#define HPET_CFG 0x010
+#define HPET_CFG_ENABLE 1u
+#define HPET_COUNTER 0x0f0
+#define HPET_MAX_PERIOD_FS 100000000u /* the spec's bound: >= 10 MHz */
+
+static volatile uint8_t *hpet;
+static uint32_t hpet_period_fs;
+
+static uint32_t hpet_read(void)
+{
+	return readl(hpet + HPET_COUNTER);
+}
+
+static int hpet_init(void)
+{
+	uint64_t cap;
+
+	if (!acpi_info.hpet_base)
+		return -ENODEV;
+	hpet = phys_map(acpi_info.hpet_base, 1024, PHYS_UC);
+	if (!hpet) {
+		printk(LOG_WARN "time: cannot map the HPET at %#lx\n",
+		       acpi_info.hpet_base);
+		return -ENOMEM;
+	}
+	cap = readq(hpet + HPET_CAP);
+	hpet_period_fs = cap >> 32;
+	if (!hpet_period_fs || hpet_period_fs > HPET_MAX_PERIOD_FS) {
+		printk(LOG_WARN "time: HPET at %#lx has a bad period of %u fs: ignored\n",
+		       acpi_info.hpet_base, hpet_period_fs);
+		hpet = NULL;
+		return -EINVAL;
+	}
+	/* Legacy replacement stays as the firmware left it; just count. */
+	if (!(readl(hpet + HPET_CFG) & HPET_CFG_ENABLE))
+		writel(readl(hpet + HPET_CFG) | HPET_CFG_ENABLE, hpet + HPET_CFG);
+	return 0;
+}
+
+/* A TSC reading paired with an HPET reading, from the tightest of tries. */
+static void hpet_pair(uint64_t *tsc, uint32_t *h)
+{
+	uint64_t best = ~0ull;
+
+	for (unsigned int i = 0; i < 8; i++) {
+		uint64_t a = rdtsc();
+		uint32_t v = hpet_read();
+		uint64_t b = rdtsc();
+
+		if (b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			*h = v;
+		}
+	}
+}
+
+static uint64_t hpet_ticks_to_ns(uint64_t ticks)
+{
+	return ticks * hpet_period_fs / 1000000;
+}
+
+static uint64_t calibrate_hpet(void)
+{
+	uint64_t want = (uint64_t)CAL_MS * 1000000000000ull / hpet_period_fs;
+	uint64_t k[CAL_TRIES];
+
+	for (unsigned int i = 0; i < CAL_TRIES; i++) {
+		uint64_t t0 = 0, t1 = 0, ns;
+		uint32_t h0 = 0, h1 = 0;
+		uint64_t spins = 0;
+
+		hpet_pair(&t0, &h0);
+		while ((uint32_t)(hpet_read() - h0) < want)
+			if (++spins > (1ull << 28)) {
+				printk(LOG_WARN "time: the HPET does not count\n");
+				return 0;
+			}
+		hpet_pair(&t1, &h1);
+		ns = hpet_ticks_to_ns((uint32_t)(h1 - h0));
+		k[i] = ns ? (t1 - t0) * 1000000 / ns : 0;
+	}
+	/* Both ends are paired reads: errors go either way; take the median. */
+	for (unsigned int i = 1; i < CAL_TRIES; i++)
+		for (unsigned int j = i; j && k[j - 1] > k[j]; j--) {
+			uint64_t x = k[j];
+
+			k[j] = k[j - 1];
+			k[j - 1] = x;
+		}
+	return k[CAL_TRIES / 2];
+}
+
+/* ---- the TSC ---- */
+
+static uint64_t cpuid_tsc_khz(void)
+{
+	struct cpuid_regs r;
+
+	if (cpu_features.max_leaf < 0x15)
+		return 0;
+	r = cpuid(0x15);
+	if (r.eax && r.ebx && r.ecx)
+		return (uint64_t)r.ecx * r.ebx / r.eax / 1000;
+	if (cpu_features.max_leaf >= 0x16 && (cpuid(0x16).eax & 0xffff))
+		return (uint64_t)(cpuid(0x16).eax & 0xffff) * 1000;
+	return 0;
+}
+
+static int time_init(void)
+{
+	bool want_pit = !strcmp(opt_clocksource, "pit");
+	const char *src;
+
+	if (opt_clocksource[0] && !want_pit &&
+	    strcmp(opt_clocksource, "hpet"))
+		printk(LOG_WARN "time: unknown clocksource=%s (pit or hpet)\n",
+		       opt_clocksource);
+
+	pit_khz = calibrate_pit();
+	if (!hpet_init())
+		hpet_khz = calibrate_hpet();
+
+	if (hpet_khz && !want_pit) {
+		tsc_khz = hpet_khz;
+		src = "HPET";
+	} else if (pit_khz) {
+		if (!strcmp(opt_clocksource, "hpet"))
+			printk(LOG_WARN "time: clocksource=hpet but no working HPET: using the PIT\n");
+		tsc_khz = pit_khz;
+		src = "PIT";
+	} else if (hpet_khz) {
+		printk(LOG_WARN "time: clocksource=pit but the PIT does not work: using the HPET\n");
+		tsc_khz = hpet_khz;
+		src = "HPET";
+	} else {
+		tsc_khz = cpuid_tsc_khz();
+		src = "CPUID (no PIT or HPET worked)";
+	}
+	if (!tsc_khz)
+		panic("time: cannot calibrate the TSC: no PIT, no HPET and no CPUID frequency");
+
+	ns_mult = (1000000ull << 32) / tsc_khz;
+	tsc_base = rdtsc();
+	printk("time: TSC %lu.%03lu MHz from the %s (PIT %lu kHz, HPET %lu kHz)%s\n",
+	       tsc_khz / 1000, tsc_khz % 1000, src, pit_khz, hpet_khz,
+	       cpu_features.invariant_tsc ? "" : ", not invariant");
+	return 0;
+}
+__initcall(time_init, INIT_TIME);
+
+uint64_t now_ns(void)
+{
+	uint64_t d;
+
+	if (!tsc_khz)
+		return 0;
+	d = rdtsc() - tsc_base;
+	return (uint64_t)(((unsigned __int128)d * ns_mult) >> 32);
+}
+
+void udelay(unsigned long us)
+{
+	uint64_t start, cycles;
+
+	if (!tsc_khz) {
+		pit_delay(us);
+		return;
+	}
+	start = rdtsc();
+	cycles = (uint64_t)us * tsc_khz / 1000;
+	while (rdtsc() - start < cycles)
+		cpu_relax();
+}
+
+/* ---- self tests ---- */
+
+SELFTEST(time, tsc_frequency_plausible)
+{
+	ST_CHECK(t, tsc_khz >= 100000 && tsc_khz <= 10000000,
+		 "TSC at %lu kHz", tsc_khz);
+	ST_CHECK(t, pit_khz, "the PIT calibration failed");
+	if (!hpet) {
+		selftest_skip(t, "no HPET");
+		return;
+	}
+	ST_CHECK(t, hpet_khz, "the HPET calibration failed");
+	/* within 3%: both count real time, so only noise separates them */
+	ST_CHECK(t, pit_khz * 100 > hpet_khz * 97 && pit_khz * 100 < hpet_khz * 103,
+		 "PIT says %lu kHz, HPET says %lu kHz", pit_khz, hpet_khz);
+}
+
+SELFTEST(time, now_ns_monotonic)
+{
+	uint64_t prev = now_ns(), first = prev;
+
+	for (unsigned int i = 0; i < 100000; i++) {
+		uint64_t n = now_ns();
+
+		if (n < prev) {
+			ST_CHECK(t, false, "now_ns went back from %lu to %lu",
+				 prev, n);
+			return;
+		}
+		prev = n;
+	}
+	ST_CHECK(t, prev > first, "now_ns did not advance");
+}
+
+/* Reads PIT channel 2's count (latched) while it counts down from 0xffff. */
+static uint16_t pit_latch(void)
+{
+	uint8_t lo, hi;
+
+	outb(0x80, PIT_CMD); /* latch channel 2 */
+	lo = inb(PIT_CH2);
+	hi = inb(PIT_CH2);
+	return (uint16_t)(hi << 8 | lo);
+}
+
+SELFTEST(time, udelay_by_other_clock)
+{
+	uint64_t ns, n0, n1;
+
+	if (hpet) {
+		uint32_t h0 = hpet_read(), h1;
+
+		n0 = now_ns();
+		udelay(10000);
+		n1 = now_ns();
+		h1 = hpet_read();
+		ns = hpet_ticks_to_ns((uint32_t)(h1 - h0));
+	} else {
+		uint16_t c0, c1;
+
+		pit_start(0xffff); /* 54.9 ms, enough for 10 ms */
+		c0 = pit_latch();
+		n0 = now_ns();
+		udelay(10000);
+		n1 = now_ns();
+		c1 = pit_latch();
+		ns = (uint64_t)(uint16_t)(c0 - c1) * 1000000000ull / PIT_HZ;
+	}
+	/* Lower bound tight (udelay must never be short), upper one loose:
+	 * a shared host can preempt us for a while. */
+	ST_CHECK(t, ns >= 9500000 && ns <= 60000000,
+		 "udelay(10000) took %lu ns by the %s", ns,
+		 hpet ? "HPET" : "PIT");
+	ST_CHECK(t, n1 - n0 >= 10000000 && n1 - n0 <= 60000000,
+		 "udelay(10000) took %lu ns by now_ns", n1 - n0);
+}

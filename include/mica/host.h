@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mica's memory manager on the host (build/host/libmica-mm.a, `make host`).
+ *
+ * The real mm/ sources, compiled natively against a host implementation of
+ * include/mica/arch_mm.h: the machine's RAM is a memfd of nr_frames 4 KiB
+ * frames, mapped as the direct map, and the frame table is ordinary memory.
+ * Link the library into any C program and call the Xen-named API of
+ * include/mica/mm.h:
+ *
+ *     host_machine_init(262144);          // a 1 GiB machine
+ *     struct page_info *pg = alloc_domheap_pages(NULL, 0, 0);
+ *     ...
+ *     host_machine_fini();
+ *
+ * The memfd is sparse: frames cost host memory only once touched, so a
+ * machine of several GiB (to test MEMF_bits(32), say) is cheap.
+ */
+#ifndef MICA_HOST_H
+#define MICA_HOST_H
+
+#include <mica/mm.h>
+
+struct host_range {
+	unsigned long start, end; /* frame numbers, end exclusive */
+};
+
+/*
+ * A machine of nr_frames frames whose heap holds all of them (frame 0
+ * excepted, as on a real machine). Returns 0 or -errno.
+ */
+int host_machine_init(unsigned long nr_frames);
+
+/* The same, with the heap holding only the given ranges. */
+int host_machine_init_ranges(unsigned long nr_frames,
+			     const struct host_range *ranges, unsigned int n);
+
+void host_machine_fini(void);
+
+/* The machine's RAM, as the host process sees it. */
+void *host_machine_ram(void);
+int host_machine_memfd(void);
+
+/*
+ * Hypervisor messages (printk) go to stderr unless a hook is set, which
+ * then receives each formatted message instead.
+ */
+extern void (*host_log_hook)(const char *msg);
+
+/*
+ * With host_panic_jmp set (see setjmp(3)), panic() longjmps there instead
+ * of aborting, so tests can assert that mica catches a bug (double free).
+ * host_panic_msg holds the message.
+ */
+#include <setjmp.h>
+extern jmp_buf *host_panic_jmp;
+extern char host_panic_msg[512];
+
+#endif

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Machine frames and the heap that hands them out.
+ *
+ * Every machine frame has a struct page_info in the frame table. The heap
+ * (mm/buddy.c for the free lists, mm/heap.c for the policy around them)
+ * serves two customers:
+ *  - the xenheap: memory mica itself uses, always mapped, returned as a
+ *    pointer (alloc_xenheap_pages);
+ *  - the domheap: memory for domains (or for mica when it only needs the
+ *    frame), returned as a struct page_info * (alloc_domheap_pages).
+ *
+ * Contract of every allocator here:
+ *  - chunks are 2^order frames, naturally aligned, physically contiguous
+ *    (alloc_contig_pages: exactly nr frames, aligned as asked);
+ *  - frames are handed out scrubbed (zero in release builds, the poison
+ *    pattern in debug builds), zero only with MEMF_zero;
+ *  - the order in which successive allocations come out is a behaviour,
+ *    not a guarantee: by default a split hands out the lower half, so
+ *    page-at-a-time allocations ascend in mfn; alloc_order=scramble
+ *    deliberately breaks that. Whoever needs contiguity asks for it;
+ *  - one CPU at a time, not from interrupt context.
+ */
+#ifndef MICA_MM_H
+#define MICA_MM_H
+
+#include <asm/config.h>
+#include <mica/types.h>
+
+/* Frame numbers: boxed in debug builds, so that mixing them is an error. */
+#ifdef MICA_DEBUG
+typedef struct {
+	unsigned long m;
+} mfn_t;
+typedef struct {
+	unsigned long p;
+} pfn_t;
+#define _mfn(x) ((mfn_t){ (x) })
+#define mfn_x(x) ((x).m)
+#define _pfn(x) ((pfn_t){ (x) })
+#define pfn_x(x) ((x).p)
+#else
+typedef unsigned long mfn_t;
+typedef unsigned long pfn_t;
+#define _mfn(x) ((mfn_t)(x))
+#define mfn_x(x) ((unsigned long)(x))
+#define _pfn(x) ((pfn_t)(x))
+#define pfn_x(x) ((unsigned long)(x))
+#endif
+
+#define INVALID_MFN _mfn(~0UL)
+#define mfn_eq(a, b) (mfn_x(a) == mfn_x(b))
+#define mfn_add(m, i) _mfn(mfn_x(m) + (i))
+#define mfn_to_maddr(m) ((paddr_t)mfn_x(m) << 12)
+#define maddr_to_mfn(pa) _mfn((pa) >> 12)
+
+struct domain;
+
+/*
+ * 32 bytes per frame. The fields mean different things in the frame's
+ * different lives: free (in a chunk on a free list), in use by the xenheap,
+ * in use by a domain.
+ */
+struct page_info {
+	/* List linkage, as frame numbers (PAGE_LIST_NULL ends a list). */
+	uint32_t next, prev;
+
+	/* PGC_* flags in the top bits, a reference count below. */
+	unsigned long count_info;
+
+	union {
+		/* In use: the PV page type and its count (pv issue). */
+		unsigned long type_info;
+		/* Head of a free chunk. */
+		struct {
+			uint8_t order;
+			uint8_t group; /* its (list type, zone) (mm/buddy.h) */
+			uint16_t slot; /* its list: (list type, zone, order) */
+			uint32_t first_dirty; /* first page to scrub, or NO_DIRTY */
+		} free;
+	} u;
+
+	union {
+		struct domain *owner; /* in use by a domain */
+		unsigned long xen_va; /* in use by the xenheap (vm issue) */
+	} v;
+};
+
+#define PAGE_LIST_NULL 0xffffffffu
+#define NO_DIRTY 0xffffffffu
+
+/* count_info */
+#define PGC_inuse (1UL << 63)      /* allocated (every page of the chunk) */
+#define PGC_free_head (1UL << 62)  /* first page of a free chunk */
+#define PGC_need_scrub (1UL << 61) /* free, and holds a domain's data */
+#define PGC_xen_heap (1UL << 60)   /* belongs to the xenheap */
+#define PGC_allocated (1UL << 59)  /* the owner holds its allocation reference */
+#define PGC_count_mask ((1UL << 48) - 1)
+
+struct page_list_head {
+	uint32_t head, tail;
+};
+
+/* Memory-allocation flags. */
+#define MEMF_bits_shift 0 /* low 8 bits: address width, 0 = no limit */
+#define MEMF_bits(n) ((unsigned int)(n) << MEMF_bits_shift)
+#define MEMF_bits_mask 0xffu
+#define MEMF_zero (1u << 8)      /* zero-filled */
+#define MEMF_no_scrub (1u << 9)  /* dirty pages acceptable (the caller's own) */
+#define MEMF_no_owner (1u << 10) /* domheap pages not assigned to d */
+#define MEMF_guest (1u << 11)    /* domain memory: guest pageblocks */
+#define MEMF_exact_node 0        /* no NUMA: accepted, ignored */
+
+#define MAX_ORDER 18 /* 1 GiB */
+#define PAGEBLOCK_ORDER 9 /* 2 MiB */
+#define PAGEBLOCK_PAGES (1UL << PAGEBLOCK_ORDER)
+
+/* The frame table, indexed by mfn. */
+extern struct page_info *frame_table;
+extern unsigned long max_page; /* one past the highest mfn the heap knows */
+
+static inline struct page_info *mfn_to_page(mfn_t mfn)
+{
+	return frame_table + mfn_x(mfn);
+}
+
+static inline mfn_t page_to_mfn(const struct page_info *pg)
+{
+	return _mfn((unsigned long)(pg - frame_table));
+}
+
+static inline paddr_t page_to_maddr(const struct page_info *pg)
+{
+	return mfn_to_maddr(page_to_mfn(pg));
+}
+
+static inline bool mfn_valid(mfn_t mfn)
+{
+	return mfn_x(mfn) < max_page;
+}
+
+/* ---- the heap ---- */
+
+/* Policy switches: alloc_order=scramble and heap_grouping=off. */
+extern bool heap_scramble;
+extern bool heap_grouping;
+
+/*
+ * Start an empty heap for frames [0, nr_frames). The arch has set up
+ * frame_table (zeroed) first.
+ */
+int heap_init(unsigned long nr_frames);
+
+/*
+ * Hand [start, end) (page frames) to the heap, marked dirty. Called at boot
+ * for every free range, in any order.
+ */
+void heap_add_range(mfn_t start, mfn_t end);
+
+void *alloc_xenheap_pages(unsigned int order, unsigned int memflags);
+void free_xenheap_pages(void *v, unsigned int order);
+
+/*
+ * Pages for domain d (assigned to it: owner, accounting, its page list,
+ * unless MEMF_no_owner), or owned by nobody when d is NULL. NULL when no
+ * chunk fits or d would exceed its max_pages.
+ */
+struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order,
+				      unsigned int memflags);
+void free_domheap_pages(struct page_info *pg, unsigned int order);
+
+/*
+ * Exactly nr physically contiguous frames, the first aligned to align
+ * frames (a power of two, at least 1). The tail beyond nr of the power-of-
+ * two chunk it is cut from goes straight back to the heap. Freed with
+ * free_contig_pages(pg, nr). Owned by nobody.
+ */
+struct page_info *alloc_contig_pages(unsigned long nr, unsigned long align,
+				     unsigned int memflags);
+void free_contig_pages(struct page_info *pg, unsigned long nr);
+
+/*
+ * Give pages already allocated to d: owner, reference, page list, and
+ * tot_pages, which never exceeds max_pages (-ENOMEM) nor overflows.
+ */
+int assign_pages(struct domain *d, struct page_info *pg, unsigned int order,
+		 unsigned int memflags);
+
+/* Scrub up to budget dirty free pages; returns how many it scrubbed. */
+unsigned long heap_scrub_some(unsigned long budget);
+
+/* ---- seeing the heap ---- */
+
+struct heap_stats {
+	unsigned long total_pages; /* handed to the heap */
+	unsigned long free_pages;
+	unsigned long dirty_pages; /* free, waiting to be scrubbed */
+	unsigned long free_blocks; /* wholly free 2 MiB pageblocks */
+	unsigned int largest_order; /* -1u when nothing is free */
+	unsigned long free_by_order[MAX_ORDER + 1];
+	unsigned long blocks_unmovable, blocks_guest, blocks_free, blocks_mixed;
+};
+
+void heap_get_stats(struct heap_stats *s);
+void heap_dump(void); /* printk: zones, orders, pageblocks, largest chunk */
+
+/*
+ * Walk every free chunk and check the heap's invariants (aligned, on the
+ * right list, flags consistent, counts adding up). Returns 0 or -EIO after
+ * printing what is wrong. For tests and the fuzzer.
+ */
+int heap_check(void);
+
+#endif

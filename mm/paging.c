@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hypervisor's final page tables and the boot-time frame allocator.
+ *
+ * paging_init() replaces the early tables of boot/head.S with:
+ *  - the image, page by page: text RX, read-only data R+NX, data and bss
+ *    RW+NX; the guard page of every stack (the mica_guard section) left out;
+ *  - the direct map of every RAM, ACPI and NVS range of the memory map, in
+ *    the largest pages that fit (1 GiB where the CPU has them, else 2 MiB,
+ *    else 4 KiB), write-back, NX;
+ *  - whatever phys_map() was asked for before, at its attribute.
+ * Nothing else is mapped: no identity map, no low 4 GiB blanket. A large
+ * page is only used where the whole of it lies in one mapped range, so a
+ * later phys_map() of a device never lands inside one.
+ *
+ * Single CPU, boot time and fault-free paths only: no locks.
+ */
+#include <asm/processor.h>
+#include <mica/init.h>
+#include <mica/lib.h>
+#include <mica/paging.h>
+#include <mica/stack.h>
+
+#define PT_ENTRIES 512
+#define FOUR_GIB (1UL << 32)
+
+/*
+ * PAT as Xen programs it, which PV guest kernels assume:
+ * WB, WT, UC-, UC, WC, WP, UC, UC. WC is entry 4: the PAT bit alone.
+ */
+#define MICA_PAT 0x0000050100070406UL
+#define MSR_PAT 0x277
+
+extern char __image_start[], __text_start[], __text_end[], __rodata_start[],
+	__rodata_end[], __data_start[], __bss_end[];
+
+static uint64_t *l4; /* the final L4, NULL until paging_init() */
+static uint64_t nx_bit;
+static uint64_t global_bit;
+
+/* ---- the boot-time frame allocator ---- */
+
+#define MAX_FREE 64
+static struct boot_mem_range free_ranges[MAX_FREE];
+static unsigned int nr_free;
+static bool free_ranges_ready;
+
+static void boot_alloc_init(void)
+{
+	nr_free = bootinfo_usable(boot_info, free_ranges, MAX_FREE);
+	free_ranges_ready = true;
+}
+
+paddr_t boot_alloc_pages(unsigned int nr, unsigned int align_pages)
+{
+	paddr_t size = (paddr_t)nr << PAGE_SHIFT;
+	paddr_t align = (paddr_t)(align_pages ? align_pages : 1) << PAGE_SHIFT;
+
+	if (!free_ranges_ready)
+		boot_alloc_init();
+	/*
+	 * Top-down from the highest range the current tables can reach:
+	 * below 4 GiB until the direct map covers all RAM. Low memory is
+	 * kept for whoever needs addresses below 16 MiB or 4 GiB.
+	 */
+	for (unsigned int i = nr_free; i-- > 0;) {
+		struct boot_mem_range *r = &free_ranges[i];
+		paddr_t limit = l4 ? r->end : MIN(r->end, FOUR_GIB);
+		paddr_t pa;
+
+		if (limit < r->start + size)
+			continue;
+		pa = ROUNDDOWN(limit - size, align);
+		if (pa < r->start)
+			continue;
+		if (pa + size == r->end) {
+			r->end = pa;
+		} else {
+			/* Keep the tail above the allocation, if the table has room. */
+			if (nr_free == MAX_FREE)
+				continue;
+			memmove(r + 2, r + 1, (nr_free - i - 1) * sizeof(*r));
+			r[1].start = pa + size;
+			r[1].end = r->end;
+			r[1].type = BOOT_MEM_RAM;
+			r->end = pa;
+			nr_free++;
+		}
+		memset(__va(pa), 0, size);
+		return pa;
+	}
+	return 0;
+}
+
+unsigned int boot_free_ranges(struct boot_mem_range *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (!free_ranges_ready)
+		boot_alloc_init();
+	for (unsigned int i = 0; i < nr_free && n < max; i++)
+		if (free_ranges[i].end > free_ranges[i].start)
+			out[n++] = free_ranges[i];
+	return n;
+}
+
+/* ---- building tables ---- */
+
+static unsigned int slot(unsigned long va, unsigned int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PT_ENTRIES - 1);
+}
+
+static uint64_t *table_va(uint64_t entry)
+{
+	return __va(entry & PADDR_MASK);
+}
+
+/*
+ * The entry for va at the given level (1..3) under root, creating the
+ * intermediate tables as needed. NULL if memory ran out or a large page
+ * is in the way.
+ */
+static uint64_t *walk_create(uint64_t *root, unsigned long va, unsigned int level)
+{
+	uint64_t *t = root;
+
+	for (unsigned int l = 4; l > level; l--) {
+		uint64_t *e = &t[slot(va, l)];
+
+		if (!(*e & _PAGE_PRESENT)) {
+			paddr_t pa = boot_alloc_pages(1, 1);
+
+			if (!pa)
+				return NULL;
+			*e = pa | _PAGE_PRESENT | _PAGE_RW;
+		} else if (*e & _PAGE_PSE) {
+			return NULL;
+		}
+		t = table_va(*e);
+	}
+	return &t[slot(va, level)];
+}
+
+static int map_one(uint64_t *root, unsigned long va, paddr_t pa,
+		   unsigned int level, uint64_t flags)
+{
+	uint64_t *e = walk_create(root, va, level);
+
+	if (!e)
+		return -1;
+	*e = pa | flags | (level > 1 ? _PAGE_PSE : 0);
+	return 0;
+}
+
+static uint64_t attr_flags(enum phys_attr attr)
+{
+	switch (attr) {
+	case PHYS_UC:
+		return _PAGE_PCD | _PAGE_PWT;
+	case PHYS_WC:
+		return _PAGE_PAT; /* PAT entry 4 */
+	default:
+		return 0;
+	}
+}
+
+/* Map [pa, pa + len) at the direct map with the largest pages that fit. */
+static int map_direct(uint64_t *root, paddr_t pa, paddr_t end, uint64_t flags)
+{
+	while (pa < end) {
+		unsigned int level = 1;
+
+		if (cpu_features.page1gb && IS_ALIGNED(pa, 1UL << L3_PAGE_SHIFT) &&
+		    end - pa >= (1UL << L3_PAGE_SHIFT))
+			level = 3;
+		else if (IS_ALIGNED(pa, 1UL << L2_PAGE_SHIFT) &&
+			 end - pa >= (1UL << L2_PAGE_SHIFT))
+			level = 2;
+		if (map_one(root, DIRECTMAP_VIRT_START + pa, pa, level, flags))
+			return -1;
+		pa += 1UL << (PAGE_SHIFT + 9 * (level - 1));
+	}
+	return 0;
+}
+
+static bool is_guard(unsigned long va)
+{
+	for (const void *const *g = __start_mica_guard; g < __stop_mica_guard; g++)
+		if ((unsigned long)*g == va)
+			return true;
+	return false;
+}
+
+static int map_image(uint64_t *root, const char *start, const char *end,
+		     uint64_t flags)
+{
+	for (unsigned long va = (unsigned long)start; va < (unsigned long)end;
+	     va += PAGE_SIZE)
+		if (!is_guard(va) &&
+		    map_one(root, va, va - KERNEL_VIRT_START, 1, flags))
+			return -1;
+	return 0;
+}
+
+/* phys_map() requests made before the final tables existed. */
+static struct {
+	paddr_t pa, end;
+	enum phys_attr attr;
+} early_maps[16];
+static unsigned int nr_early_maps;
+
+static bool directmap_type(uint32_t type)
+{
+	return type == BOOT_MEM_RAM || type == BOOT_MEM_ACPI || type == BOOT_MEM_NVS;
+}
+
+static int map_phys_range(uint64_t *root, paddr_t pa, paddr_t end,
+			  enum phys_attr attr)
+{
+	uint64_t flags = _PAGE_PRESENT | _PAGE_RW | nx_bit | global_bit |
+			 _PAGE_ACCESSED | _PAGE_DIRTY;
+
+	for (pa = ROUNDDOWN(pa, PAGE_SIZE); pa < end; pa += PAGE_SIZE) {
+		unsigned int level;
+
+		if (paging_lookup_in(root, DIRECTMAP_VIRT_START + pa, &level))
+			continue;
+		if (map_one(root, DIRECTMAP_VIRT_START + pa, pa, 1,
+			    flags | attr_flags(attr)))
+			return -1;
+	}
+	return 0;
+}
+
+uint64_t paging_lookup_in(const uint64_t *root, unsigned long va,
+			  unsigned int *level)
+{
+	const uint64_t *t = root;
+
+	for (unsigned int l = 4; l >= 1; l--) {
+		uint64_t e = t[slot(va, l)];
+
+		if (!(e & _PAGE_PRESENT))
+			break;
+		if (l == 1 || (l <= 3 && (e & _PAGE_PSE))) {
+			*level = l;
+			return e;
+		}
+		t = table_va(e);
+	}
+	*level = 0;
+	return 0;
+}
+
+uint64_t paging_lookup(unsigned long va, unsigned int *level)
+{
+	return paging_lookup_in(__va(read_cr3() & PADDR_MASK), va, level);
+}
+
+void *phys_map(paddr_t pa, size_t len, enum phys_attr attr)
+{
+	paddr_t end = pa + len;
+
+	if (!len || end < pa ||
+	    end > DIRECTMAP_VIRT_END - DIRECTMAP_VIRT_START)
+		return NULL;
+	if (!l4) {
+		/* The early tables map 0..4 GiB; remember it for the final ones. */
+		if (end > FOUR_GIB || nr_early_maps == ARRAY_SIZE(early_maps))
+			return NULL;
+		early_maps[nr_early_maps].pa = pa;
+		early_maps[nr_early_maps].end = end;
+		early_maps[nr_early_maps].attr = attr;
+		nr_early_maps++;
+		return __va(pa);
+	}
+	if (map_phys_range(l4, pa, ROUNDUP(end, PAGE_SIZE), attr))
+		return NULL;
+	return __va(pa);
+}
+
+void paging_init(const struct boot_info *bi)
+{
+	uint64_t dflags, *root;
+	paddr_t root_pa;
+	uint64_t mapped = 0;
+
+	if (cpu_features.nx)
+		nx_bit = _PAGE_NX;
+	if (cpu_features.pge)
+		global_bit = _PAGE_GLOBAL;
+	wrmsr(MSR_PAT, MICA_PAT);
+
+	root_pa = boot_alloc_pages(1, 1);
+	if (!root_pa)
+		panic("paging: no memory below 4 GiB for page tables");
+	root = __va(root_pa);
+
+	/* W^X image. */
+	if (map_image(root, __text_start, __text_end,
+		      _PAGE_PRESENT | _PAGE_ACCESSED | global_bit) ||
+	    map_image(root, __rodata_start, __rodata_end,
+		      _PAGE_PRESENT | _PAGE_ACCESSED | nx_bit | global_bit) ||
+	    map_image(root, __data_start, __bss_end,
+		      _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY |
+			      nx_bit | global_bit))
+		panic("paging: out of memory mapping the image");
+
+	dflags = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY |
+		 nx_bit | global_bit;
+	for (unsigned int i = 0; i < bi->nr_memmap; i++) {
+		const struct boot_mem_range *r = &bi->memmap[i];
+		paddr_t s = ROUNDUP(r->start, PAGE_SIZE);
+		paddr_t e = ROUNDDOWN(r->end, PAGE_SIZE);
+
+		if (!directmap_type(r->type) || s >= e)
+			continue;
+		if (e > DIRECTMAP_VIRT_END - DIRECTMAP_VIRT_START) {
+			printk(LOG_WARN "paging: memory above %#lx is beyond the direct map and left out\n",
+			       DIRECTMAP_VIRT_END - DIRECTMAP_VIRT_START);
+			e = DIRECTMAP_VIRT_END - DIRECTMAP_VIRT_START;
+			if (s >= e)
+				continue;
+		}
+		if (map_direct(root, s, e, dflags))
+			panic("paging: out of memory mapping RAM at %#lx", s);
+		mapped += e - s;
+	}
+	for (unsigned int i = 0; i < nr_early_maps; i++)
+		if (map_phys_range(root, early_maps[i].pa,
+				   ROUNDUP(early_maps[i].end, PAGE_SIZE),
+				   early_maps[i].attr))
+			panic("paging: out of memory for early mappings");
+
+	write_cr3(root_pa);
+	l4 = root;
+	if (cpu_features.pge)
+		write_cr4(read_cr4() | X86_CR4_PGE);
+	printk("Paging: direct map of %lu MiB with %s pages, image W^X%s, %u guard pages\n",
+	       mapped >> 20, cpu_features.page1gb ? "1 GiB/2 MiB/4 KiB" : "2 MiB/4 KiB",
+	       nx_bit ? " with NX" : " (no NX on this CPU)",
+	       (unsigned int)(__stop_mica_guard - __start_mica_guard));
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/* Self tests of the final page tables: what paging_init() promises. */
+#include <asm/processor.h>
+#include <mica/init.h>
+#include <mica/paging.h>
+#include <mica/selftest.h>
+#include <mica/stack.h>
+
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[],
+	__data_start[], __bss_end[];
+
+SELFTEST(paging, image_is_wx)
+{
+	uint64_t nx = cpu_features.nx ? _PAGE_NX : 0;
+	unsigned int level;
+
+	for (char *p = __text_start; p < __text_end; p += PAGE_SIZE) {
+		uint64_t e = paging_lookup((unsigned long)p, &level);
+
+		ST_CHECK(t, e && level == 1 && !(e & _PAGE_RW) && !(e & _PAGE_NX),
+			 "text page %p: entry %#lx level %u", p, e, level);
+	}
+	for (char *p = __rodata_start; p < __rodata_end; p += PAGE_SIZE) {
+		uint64_t e = paging_lookup((unsigned long)p, &level);
+
+		ST_CHECK(t, e && !(e & _PAGE_RW) && (e & _PAGE_NX) == nx,
+			 "rodata page %p: entry %#lx", p, e);
+	}
+	for (char *p = __data_start; p < __bss_end; p += PAGE_SIZE) {
+		uint64_t e = paging_lookup((unsigned long)p, &level);
+
+		if (!e)
+			continue; /* a guard page: checked below */
+		ST_CHECK(t, (e & _PAGE_RW) && (e & _PAGE_NX) == nx,
+			 "data page %p: entry %#lx", p, e);
+	}
+	ST_CHECK(t, read_cr0() & X86_CR0_WP, "CR0.WP is off");
+	if (cpu_features.nx)
+		ST_CHECK(t, rdmsr(MSR_EFER) & EFER_NXE, "EFER.NXE is off");
+}
+
+SELFTEST(paging, guard_pages_unmapped)
+{
+	unsigned int level, n = 0;
+
+	for (const void *const *g = __start_mica_guard; g < __stop_mica_guard;
+	     g++, n++) {
+		uint64_t below = paging_lookup((unsigned long)*g - 1, &level);
+		uint64_t above = paging_lookup((unsigned long)*g + PAGE_SIZE, &level);
+
+		ST_CHECK(t, !paging_lookup((unsigned long)*g, &level),
+			 "guard page %p is mapped", *g);
+		ST_CHECK(t, above, "stack above guard %p is unmapped", *g);
+		(void)below;
+	}
+	ST_CHECK(t, n >= 1, "no guard pages registered");
+}
+
+SELFTEST(paging, direct_map_covers_ram)
+{
+	const struct boot_info *bi = boot_info;
+	unsigned int level, large = 0;
+
+	for (unsigned int i = 0; i < bi->nr_memmap; i++) {
+		const struct boot_mem_range *r = &bi->memmap[i];
+		paddr_t s = ROUNDUP(r->start, PAGE_SIZE);
+		paddr_t e = ROUNDDOWN(r->end, PAGE_SIZE);
+
+		if (r->type != BOOT_MEM_RAM || s >= e)
+			continue;
+		/* First, last and a few pages in between. */
+		for (unsigned int k = 0; k <= 8; k++) {
+			paddr_t pa = ROUNDDOWN(s + (e - s - PAGE_SIZE) / 8 * k, PAGE_SIZE);
+			uint64_t pte = paging_lookup((unsigned long)__va(pa), &level);
+			paddr_t mask = (1UL << (PAGE_SHIFT + 9 * (level - 1))) - 1;
+
+			ST_CHECK(t, pte && (pte & _PAGE_RW),
+				 "RAM at %#lx not mapped writable", pa);
+			if (!pte)
+				break;
+			ST_CHECK(t, (pte & PADDR_MASK & ~mask) == (pa & ~mask),
+				 "direct map of %#lx points at %#lx", pa,
+				 pte & PADDR_MASK);
+			large += level > 1;
+		}
+		/* A 1 GiB-aligned GiB of RAM must use a 1 GiB page when possible. */
+		for (paddr_t g = ROUNDUP(s, 1UL << 30); g + (1UL << 30) <= e;
+		     g += 1UL << 30) {
+			paging_lookup((unsigned long)__va(g), &level);
+			ST_CHECK(t, level == (cpu_features.page1gb ? 3u : 2u),
+				 "GiB at %#lx mapped at level %u", g, level);
+		}
+	}
+	ST_CHECK(t, large > 0, "no large pages in the direct map");
+}
+
+SELFTEST(paging, no_identity_map)
+{
+	unsigned int level;
+
+	ST_CHECK(t, !paging_lookup(0x200000, &level), "low identity map remains");
+	ST_CHECK(t, !paging_lookup(0, &level), "page 0 is mapped");
+}
+
+SELFTEST(paging, phys_map_device_uncached)
+{
+	/* The local APIC's page: MMIO, never in the memory map's RAM. */
+	volatile uint32_t *p = phys_map(0xfee00000, PAGE_SIZE, PHYS_UC);
+	unsigned int level;
+	uint64_t e;
+
+	ST_CHECK(t, p != NULL, "phys_map failed");
+	if (!p)
+		return;
+	e = paging_lookup((unsigned long)p, &level);
+	ST_CHECK(t, e && level == 1 && (e & _PAGE_PCD) && (e & _PAGE_PWT),
+		 "LAPIC page entry %#lx level %u", e, level);
+	ST_CHECK(t, phys_map(0xfee00000, PAGE_SIZE, PHYS_UC) == p,
+		 "second phys_map differs");
+	ST_CHECK(t, phys_map(~0UL - 10, 100, PHYS_UC) == NULL,
+		 "wrapping range accepted");
+}
+
+SELFTEST(paging, boot_alloc_zeroed_and_free)
+{
+	paddr_t pa = boot_alloc_pages(2, 2);
+	const uint64_t *p;
+	struct boot_mem_range r[64];
+	unsigned int n;
+
+	ST_CHECK(t, pa && IS_ALIGNED(pa, 2 * PAGE_SIZE), "pa %#lx", pa);
+	if (!pa)
+		return;
+	p = __va(pa);
+	for (unsigned int i = 0; i < 2 * PAGE_SIZE / 8; i++)
+		if (p[i]) {
+			ST_CHECK(t, false, "word %u not zero", i);
+			break;
+		}
+	n = boot_free_ranges(r, ARRAY_SIZE(r));
+	for (unsigned int i = 0; i < n; i++) {
+		ST_CHECK(t, pa + 2 * PAGE_SIZE <= r[i].start || pa >= r[i].end,
+			 "allocated pages still free in [%#lx, %#lx)",
+			 r[i].start, r[i].end);
+		if (i)
+			ST_CHECK(t, r[i - 1].end <= r[i].start, "free ranges overlap");
+		ST_CHECK(t, r[i].start >= 0x100000, "first MiB handed out");
+		for (unsigned int k = 0; k < boot_info->nr_reserved; k++)
+			ST_CHECK(t, r[i].end <= boot_info->reserved[k].start ||
+					    r[i].start >= boot_info->reserved[k].end,
+				 "free [%#lx, %#lx) overlaps reserved [%#lx, %#lx)",
+				 r[i].start, r[i].end, boot_info->reserved[k].start,
+				 boot_info->reserved[k].end);
+	}
+}

@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: MIT
+# The boot image, the QEMU harness, and the run/check/bench/debug targets.
+# Included by the top Makefile after tests/Rules.mk.
+
+# ---- the bootable image -----------------------------------------------------
+
+# mica's command line in the ISO's default entry, GRUB's menu timeout, and
+# files to load as multiboot2 modules (in order).
+ISO_APPEND ?=
+ISO_TIMEOUT ?= 0
+ISO_MODULES ?=
+# The test image boots its "self tests" entry with this added.
+TEST_APPEND ?=
+
+shell-quote = '$(subst ','\'',$(1))'
+iso-config := $(ISO_APPEND)|$(ISO_TIMEOUT)|$(ISO_MODULES)|$(TEST_APPEND)
+
+all: $(BUILD)/mica.iso
+
+.PHONY: iso
+iso: $(BUILD)/mica.iso
+
+# Rewritten only when the variables above change, so the images are remade
+# exactly then.
+$(BUILD)/iso.config: FORCE
+	@mkdir -p $(@D)
+	$(Q)printf '%s\n' $(call shell-quote,$(iso-config)) | cmp -s - $@ || \
+		printf '%s\n' $(call shell-quote,$(iso-config)) > $@
+
+iso-deps := $(BUILD)/mica.elf scripts/mkiso.sh scripts/grub.cfg.in \
+	$(BUILD)/iso.config $(ISO_MODULES)
+iso-modules := $(foreach m,$(ISO_MODULES),--module $(m))
+
+$(BUILD)/mica.iso: $(iso-deps)
+	@echo "  ISO     $@"
+	$(Q)bash scripts/mkiso.sh --out $@ --kernel $< --default 0 \
+		--timeout $(ISO_TIMEOUT) --append $(call shell-quote,$(ISO_APPEND)) \
+		$(iso-modules)
+
+$(BUILD)/mica-test.iso: $(iso-deps)
+	@echo "  ISO     $@"
+	$(Q)bash scripts/mkiso.sh --out $@ --kernel $< --default 1 --timeout 0 \
+		--append $(call shell-quote,$(strip $(ISO_APPEND) $(TEST_APPEND))) \
+		$(iso-modules)
+
+.PHONY: FORCE
+FORCE:
+
+# ---- the trivial kernel: the floor for `make bench` -------------------------
+
+TRIVIAL := $(BUILD)/tests/qemu/trivial/trivial.elf
+
+.PHONY: trivial
+trivial: $(TRIVIAL)
+
+$(BUILD)/tests/qemu/trivial/trivial.o: tests/qemu/trivial/trivial.S
+	@mkdir -p $(@D)
+	@echo "  AS32    $<"
+	$(Q)$(CC) -m32 -nostdinc -D__ASSEMBLER__ -Wa,--noexecstack -c $< -o $@
+
+$(TRIVIAL): $(BUILD)/tests/qemu/trivial/trivial.o tests/qemu/trivial/trivial.ld
+	@echo "  LD32    $@"
+	$(Q)$(LD) -m elf_i386 -nostdlib -static -z noexecstack --build-id=none \
+		-T tests/qemu/trivial/trivial.ld -o $@ $<
+
+# ---- running ----------------------------------------------------------------
+
+# make run [APPEND="..."] [QEMU_MEM=256] [RUN_INITRD=a,b] [MACHINE=pc|q35]
+# make run-iso [FIRMWARE=bios|ovmf]
+MACHINE ?= pc
+FIRMWARE ?= bios
+RUN_INITRD ?=
+OVMF ?= /usr/share/ovmf/OVMF.fd
+GDB_PORT ?= 1234
+
+qemu-display := $(if $(DISPLAY),,-display none)
+qemu-run := $(QEMU) -M $(MACHINE) -m $(QEMU_MEM) -serial mon:stdio \
+	$(qemu-display) -no-reboot
+qemu-kernel-args = -kernel $(BUILD)/mica.elf -append $(call shell-quote,$(APPEND)) \
+	$(if $(RUN_INITRD),-initrd $(call shell-quote,$(RUN_INITRD)))
+
+.PHONY: deps
+deps:
+	$(Q)bash scripts/deps.sh
+
+# The tools first, then the build, then QEMU: as separate steps so that a
+# parallel make cannot start compiling before the compiler is installed.
+.PHONY: run
+run:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.elf
+	@echo "mica on the serial console: Ctrl-a x quits QEMU, Ctrl-a c its monitor"
+	$(Q)$(qemu-run) $(qemu-kernel-args)
+
+.PHONY: run-iso
+run-iso:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.iso
+	@echo "mica on the serial console: Ctrl-a x quits QEMU, Ctrl-a c its monitor"
+	$(Q)$(qemu-run) $(if $(filter ovmf,$(FIRMWARE)),-bios $(OVMF)) \
+		-cdrom $(BUILD)/mica.iso -boot d
+
+.PHONY: debug
+debug:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.elf
+	$(Q)QEMU=$(QEMU) GDB_PORT=$(GDB_PORT) bash scripts/debug.sh $(BUILD)/mica.elf \
+		$(call shell-quote,$(APPEND)) -M $(MACHINE) -m $(QEMU_MEM)
+
+# ---- testing ----------------------------------------------------------------
+
+# The last line is "N passed, N failed"; the status is non-zero on failure.
+.PHONY: check
+check:
+	$(Q)bash scripts/deps.sh
+	$(Q)BUILD=$(BUILD) MAKE="$(MAKE)" bash scripts/check.sh
+
+# One QEMU boot, e.g. make qemu-test QEMU_TEST_ARGS="--machine q35 --mem 6G"
+QEMU_TEST_ARGS ?=
+.PHONY: qemu-test
+qemu-test: $(BUILD)/mica.elf
+	$(Q)bash scripts/qemu-test.sh --kernel $(BUILD)/mica.elf \
+		$(if $(APPEND),--append $(call shell-quote,$(APPEND))) $(QEMU_TEST_ARGS)
+
+# ---- benchmarks -------------------------------------------------------------
+
+BENCH_RUNS ?= 11
+.PHONY: bench
+bench:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.elf $(TRIVIAL)
+	$(Q)QEMU=$(QEMU) bash scripts/bench-boot.sh --runs $(BENCH_RUNS) \
+		--kernel $(BUILD)/mica.elf --trivial $(TRIVIAL) \
+		--out docs/benchmarks.md
+
+# ---- help -------------------------------------------------------------------
+
+.PHONY: help
+help:
+	@echo "mica targets (BUILD=$(BUILD)):"
+	@echo "  all           the kernel ($(BUILD)/mica.elf) and the ISO"
+	@echo "  iso           $(BUILD)/mica.iso: GRUB, BIOS + UEFI, for a CD or a USB stick"
+	@echo "                (ISO_APPEND=, ISO_MODULES=, ISO_TIMEOUT=)"
+	@echo "  run           boot mica in QEMU on the serial console (APPEND=, QEMU_MEM=,"
+	@echo "                MACHINE=pc|q35, RUN_INITRD=)"
+	@echo "  run-iso       boot the ISO in QEMU (FIRMWARE=bios|ovmf)"
+	@echo "  debug         QEMU stopped at the first instruction, with gdb attached"
+	@echo "  check         every test; the last line is 'N passed, N failed'"
+	@echo "  qemu-test     one self-test boot (QEMU_TEST_ARGS=, see scripts/qemu-test.sh)"
+	@echo "  host-test     unit tests on the host (cmocka, ASan, UBSan)"
+	@echo "  fuzz-smoke    a short run of each fuzzer"
+	@echo "  bench         boot time against a trivial kernel -> docs/benchmarks.md"
+	@echo "  deps          check for (as root on Debian: install) the tools needed"
+	@echo "  clean         remove $(BUILD)"
+	@echo "Options: V=1 shows commands, debug=n builds a release kernel."

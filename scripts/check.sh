@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# `make check`: every test mica has, one line per step, and as the very last
+# line "N passed, N failed" summed over the host tests' results, the
+# kernel's KTAP results and the harness's own checks. Exits 1 if anything
+# failed. Skipped tests are reported on the line before and counted in
+# neither number.
+#
+# Steps: the build (kernel, test ISO, trivial kernel), `make host-test`,
+# `make fuzz-smoke`, the harness's self test, the QEMU matrix, and
+# scripts/test-crash.sh when present.
+#
+# The QEMU matrix covers every value of each axis at least once rather than
+# their product, to stay short on a 2-core machine without KVM:
+#
+#   boot      machine  firmware  RAM    1 GiB pages
+#   -kernel   pc       SeaBIOS   64M    no
+#   -kernel   q35      SeaBIOS   1G     yes
+#   -kernel   pc       SeaBIOS   6G     yes   (RAM above the PCI hole)
+#   ISO       q35      SeaBIOS   6G     no    (RAM above the PCI hole)
+#   ISO       pc       OVMF      1G     yes
+#
+# Environment: BUILD [build], MAKE [make], QEMU_TIMEOUT [90] per boot.
+
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+BUILD=${BUILD:-build}
+MAKE=${MAKE:-make}
+timeout=${QEMU_TIMEOUT:-90}
+out=$BUILD/check
+rm -rf "$out"
+mkdir -p "$out"
+
+kernel=$BUILD/mica.elf
+iso=$BUILD/mica-test.iso
+passed=0 failed=0 skipped=0
+
+add() { # add PASSED FAILED SKIPPED
+	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+}
+
+# verdict NAME PASSED FAILED SKIPPED NOTE
+verdict() {
+	local v=PASS
+	[ "$3" -eq 0 ] || v=FAIL
+	echo "$v $1: $2 passed, $3 failed, $4 skipped${5:+ ($5)}"
+	add "$2" "$3" "$4"
+}
+
+# A make step whose output may carry KTAP: its results, plus one check that
+# make itself succeeded.
+make_step() { # make_step NAME KTAP(0|1) TARGET...
+	local name=$1 ktap=$2 log=$out/$1.log rc kout p=0 f=0 s=0
+	shift 2
+	"$MAKE" --no-print-directory BUILD="$BUILD" "$@" >"$log" 2>&1
+	rc=$?
+	if [ "$ktap" -eq 1 ]; then
+		kout=$(bash scripts/ktap.sh --counts "$out/$name.counts" "$log")
+		read -r p f s <"$out/$name.counts"
+	fi
+	if [ $rc -eq 0 ]; then p=$((p + 1)); else f=$((f + 1)); fi
+	verdict "$name" "$p" "$f" "$s" "make $*: status $rc; log $log"
+	if [ $rc -ne 0 ] || [ "$f" -ne 0 ]; then
+		[ "$ktap" -eq 0 ] || printf '%s\n' "$kout" | grep -v '^ktap:' | sed 's/^/  /'
+		echo "    --- the end of $log:"
+		tail -n 20 "$log" | awk '{ print "    | " $0 }'
+	fi
+	return $rc
+}
+
+echo "== build"
+built=1
+make_step build 0 "$kernel" "$iso" trivial || built=0
+
+echo "== host tests"
+make_step host-test 1 host-test
+make_step fuzz-smoke 0 fuzz-smoke
+
+echo "== harness self test"
+bash tests/qemu/harness-test.sh >"$out/harness.log" 2>&1
+kout=$(bash scripts/ktap.sh --counts "$out/harness.counts" "$out/harness.log")
+read -r p f s <"$out/harness.counts"
+verdict harness "$p" "$f" "$s" "tests/qemu/harness-test.sh"
+[ "$f" -eq 0 ] || printf '%s\n' "$kout" | grep -v '^ktap:'
+
+echo "== QEMU"
+# name, then qemu-test.sh options
+matrix=(
+	"kernel-pc-64M-no1g    --kernel $kernel --machine pc --mem 64M --cpu qemu64,-pdpe1gb --expect booted.by --expect with.2.MiB/4.KiB.pages"
+	"kernel-q35-1G-1g      --kernel $kernel --machine q35 --mem 1G --cpu qemu64,+pdpe1gb --expect with.1.GiB/2.MiB/4.KiB.pages"
+	"kernel-pc-6G-1g       --kernel $kernel --machine pc --mem 6G --cpu qemu64,+pdpe1gb --ram-above-4g"
+	"iso-bios-q35-6G-no1g  --iso $iso --firmware bios --machine q35 --mem 6G --cpu qemu64,-pdpe1gb --ram-above-4g --expect booted.by.GRUB"
+	"iso-ovmf-pc-1G-1g     --iso $iso --firmware ovmf --machine pc --mem 1G --cpu qemu64,+pdpe1gb --expect booted.by.GRUB.*on.UEFI"
+)
+for entry in "${matrix[@]}"; do
+	read -r name opts <<<"$entry"
+	if [ $built -eq 0 ]; then
+		verdict "$name" 0 1 0 "not run: the build failed"
+		continue
+	fi
+	: >"$out/$name.counts"
+	# shellcheck disable=SC2086 # options are single words
+	bash scripts/qemu-test.sh --name "$name" --timeout "$timeout" \
+		--log "$out/$name.serial.log" --counts "$out/$name.counts" $opts
+	if read -r p f s <"$out/$name.counts"; then
+		add "$p" "$f" "$s"
+	else
+		echo "    (the harness reported no counts: counted as one failure)"
+		add 0 1 0
+	fi
+done
+
+# Helper scripts report like this one: a last line "N passed, N failed";
+# without one, their exit status counts as a single check.
+if [ -f scripts/test-crash.sh ]; then
+	echo "== crash tests"
+	BUILD=$BUILD bash scripts/test-crash.sh >"$out/crash.log" 2>&1
+	rc=$?
+	cat "$out/crash.log"
+	last=$(tail -n 1 "$out/crash.log")
+	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+		[ $rc -eq 0 ] || [ "$f" -ne 0 ] || f=1
+		add "$p" "$f" 0
+	elif [ $rc -eq 0 ]; then
+		add 1 0 0
+	else
+		add 0 1 0
+	fi
+fi
+
+echo "== total"
+[ $skipped -eq 0 ] || echo "($skipped skipped, counted in neither number)"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: MIT
+# Host unit tests and fuzzers. Included by the top Makefile.
+#
+#   make host-test    every cmocka test under ASan and UBSan, plus the
+#                     documentation checks; TAP per binary, and as the last
+#                     line "N passed, N failed"
+#   make fuzz         the boot-information fuzzer for FUZZ_SECONDS
+#   make fuzz-smoke   the same for 10 seconds (make check runs it)
+#
+# The tests compile the real sources (boot/*.c, kernel/cmdline.c, ...) for
+# the host with -DMICA_HOST; tests/host/harness.c stands in for printk.
+
+HT := $(BUILD)/host/tests
+HT_CFLAGS := -std=gnu11 -g -O1 -DMICA_HOST -Iinclude -Itests/host \
+	-Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wvla \
+	-Wmissing-prototypes -Wstrict-prototypes -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -MMD -MP
+
+# The sources under test, and the test environment around them.
+ht-parser-srcs := boot/bootinfo.c boot/multiboot2.c boot/multiboot1.c \
+	kernel/lib.c
+ht-env-srcs := tests/host/harness.c tests/host/blob.c tests/host/invariants.c
+ht-objs := $(patsubst %.c,$(HT)/%.o,$(ht-parser-srcs) $(ht-env-srcs))
+# mica's vsnprintf under another name, beside the C library's.
+ht-vsprintf := $(HT)/kernel/vsprintf-renamed.o
+
+# Tests of the boot parsers and libraries: tests/host/test_<name>.c.
+ht-tests := bootinfo multiboot2 multiboot1 cmdline vsprintf
+ht-bins := $(addprefix $(HT)/test_,$(ht-tests))
+# Tests built on the mm/ host library (Makefile: `make host`).
+ht-mm-tests := $(patsubst tests/host/test_%.c,%,$(wildcard tests/host/test_heap.c))
+ht-mm-bins := $(addprefix $(HT)/test_,$(ht-mm-tests))
+
+$(HT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOST_CC) $(HT_CFLAGS) -c $< -o $@
+
+$(ht-vsprintf): kernel/vsprintf.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $< (as mica_vsnprintf)"
+	$(Q)$(HOST_CC) $(HT_CFLAGS) -Dvsnprintf=mica_vsnprintf \
+		-Dsnprintf=mica_snprintf -c $< -o $@
+
+$(ht-bins): $(HT)/test_%: $(HT)/tests/host/test_%.o $(ht-objs) $(ht-vsprintf)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $^ -lcmocka
+
+# Only this test declares options, so only it has a mica_param section for
+# cmdline_parse() to walk.
+$(HT)/test_cmdline: $(HT)/kernel/cmdline.o
+
+$(ht-mm-bins): $(HT)/test_%: $(HT)/tests/host/test_%.o $(BUILD)/host/libmica-mm-debug.a
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $^ -lcmocka
+
+-include $(ht-objs:.o=.d) $(ht-vsprintf:.o=.d) $(HT)/kernel/cmdline.d \
+	$(patsubst %,$(HT)/tests/host/test_%.d,$(ht-tests) $(ht-mm-tests))
+
+.PHONY: host-test
+host-test: $(ht-bins) $(ht-mm-bins)
+	$(Q)bash tests/host/run.sh $(ht-bins) $(ht-mm-bins) \
+		-- scripts/check-cmdline-doc.sh
+
+# ---- fuzzing ----------------------------------------------------------------
+
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FZ := $(BUILD)/host/fuzz
+FZ_CFLAGS := -std=gnu11 -g -O1 -DMICA_HOST -Iinclude -Itests/host \
+	-Wall -Wextra -Werror -Wno-unused-parameter -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fz-srcs := tests/fuzz/fuzz_bootinfo.c boot/bootinfo.c boot/multiboot2.c \
+	boot/multiboot1.c kernel/cmdline.c kernel/lib.c tests/host/harness.c \
+	tests/host/blob.c tests/host/invariants.c
+
+$(FZ)/fuzz_bootinfo: $(fz-srcs) $(wildcard include/mica/*.h boot/*.h tests/host/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -o $@ $(fz-srcs)
+
+# Seeds: the unit tests' typical blocks, written by the builder.
+$(FZ)/gen_corpus: tests/fuzz/gen_corpus.c tests/host/blob.c tests/host/blob.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) -std=gnu11 -g -Iinclude -Itests/host -Wall -Wextra -Werror \
+		-o $@ tests/fuzz/gen_corpus.c tests/host/blob.c
+
+$(FZ)/seeds.stamp: $(FZ)/gen_corpus
+	$(Q)rm -rf $(FZ)/seeds && mkdir -p $(FZ)/seeds $(FZ)/corpus
+	$(Q)$(FZ)/gen_corpus $(FZ)/seeds
+	$(Q)touch $@
+
+# fuzz-run SECONDS: new findings go to $(FZ)/corpus, crashes to $(FZ)/.
+fuzz-run = $(FZ)/fuzz_bootinfo -max_total_time=$(1) -timeout=10 \
+	-rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
+	-artifact_prefix=$(FZ)/ \
+	$(FZ)/corpus $(FZ)/seeds $(wildcard tests/fuzz/corpus)
+
+.PHONY: fuzz fuzz-smoke
+fuzz: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
+	$(Q)$(call fuzz-run,$(FUZZ_SECONDS))
+
+fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
+	$(Q)$(call fuzz-run,10)
