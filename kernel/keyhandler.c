@@ -3,6 +3,7 @@
 #include <mica/console.h>
 #include <mica/keyhandler.h>
 #include <mica/lib.h>
+#include <mica/mm.h>
 #include <mica/power.h>
 
 static struct {
@@ -57,6 +58,9 @@ __noreturn void keyhandler_loop(void)
 		/* The UART is polled: the timer interrupt wakes us to look. */
 		while ((c = console_getc()) >= 0)
 			keyhandler_handle((unsigned char)c);
+		/* Idle time scrubs freed memory, a little at a time. */
+		if (heap_scrub_some(64))
+			continue;
 		asm volatile("sti; hlt; cli" ::: "memory");
 	}
 }

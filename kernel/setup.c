@@ -11,6 +11,7 @@
 #include <mica/init.h>
 #include <mica/keyhandler.h>
 #include <mica/lib.h>
+#include <mica/mm.h>
 #include <mica/paging.h>
 #include <mica/param.h>
 #include <mica/power.h>
@@ -156,6 +157,7 @@ void __start_mica(uint32_t magic, uint32_t info_pa)
 
 	run_initcalls(INIT_TRAPS);
 	paging_init(boot_info);
+	heap_boot_init(boot_info);
 	for (unsigned int level = INIT_LATE_CONSOLE; level <= INIT_LATE; level++)
 		run_initcalls(level);
 

@@ -18,6 +18,7 @@
 #include <asm/processor.h>
 #include <mica/init.h>
 #include <mica/lib.h>
+#include <mica/mm.h>
 #include <mica/paging.h>
 #include <mica/stack.h>
 
@@ -51,11 +52,20 @@ static void boot_alloc_init(void)
 	free_ranges_ready = true;
 }
 
+static bool handed_to_heap;
+
 paddr_t boot_alloc_pages(unsigned int nr, unsigned int align_pages)
 {
 	paddr_t size = (paddr_t)nr << PAGE_SHIFT;
 	paddr_t align = (paddr_t)(align_pages ? align_pages : 1) << PAGE_SHIFT;
 
+	if (handed_to_heap) {
+		/* Exactly nr frames, zeroed, from the heap. */
+		struct page_info *pg = alloc_contig_pages(nr, align_pages ? align_pages : 1,
+							  MEMF_zero);
+
+		return pg ? page_to_maddr(pg) : 0;
+	}
 	if (!free_ranges_ready)
 		boot_alloc_init();
 	/*
@@ -98,6 +108,7 @@ unsigned int boot_free_ranges(struct boot_mem_range *out, unsigned int max)
 
 	if (!free_ranges_ready)
 		boot_alloc_init();
+	handed_to_heap = true;
 	for (unsigned int i = 0; i < nr_free && n < max; i++)
 		if (free_ranges[i].end > free_ranges[i].start)
 			out[n++] = free_ranges[i];
@@ -230,6 +241,21 @@ static int map_phys_range(uint64_t *root, paddr_t pa, paddr_t end,
 			    flags | attr_flags(attr)))
 			return -1;
 	}
+	return 0;
+}
+
+int map_pages_to_xen(unsigned long va, paddr_t pa, unsigned long nr,
+		     uint64_t flags)
+{
+	uint64_t *root = l4 ? l4 : NULL;
+
+	if (!root)
+		return -1;
+	for (unsigned long i = 0; i < nr; i++)
+		if (map_one(root, va + (i << PAGE_SHIFT), pa + (i << PAGE_SHIFT), 1,
+			    flags | _PAGE_PRESENT | global_bit | _PAGE_ACCESSED |
+				    (flags & _PAGE_RW ? _PAGE_DIRTY : 0) | nx_bit))
+			return -1;
 	return 0;
 }
 

@@ -189,6 +189,13 @@ int assign_pages(struct domain *d, struct page_info *pg, unsigned int order,
 /* Scrub up to budget dirty free pages; returns how many it scrubbed. */
 unsigned long heap_scrub_some(unsigned long budget);
 
+/*
+ * Kernel only: build the frame table and give the heap every frame the
+ * boot allocator has not handed out (mm/frametable.c).
+ */
+struct boot_info;
+void heap_boot_init(const struct boot_info *bi);
+
 /* ---- seeing the heap ---- */
 
 struct heap_stats {

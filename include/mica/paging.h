@@ -64,8 +64,19 @@ uint64_t paging_lookup_in(const uint64_t *l4, unsigned long va,
  */
 paddr_t boot_alloc_pages(unsigned int nr, unsigned int align_pages);
 
-/* What is left for the heap once boot is done (sorted, disjoint). */
+/*
+ * What is left for the heap (sorted, disjoint). Calling it hands the
+ * memory over: boot_alloc_pages() takes from the heap from then on.
+ */
 unsigned int boot_free_ranges(struct boot_mem_range *out, unsigned int max);
+
+/*
+ * Map nr frames from pa at va in the hypervisor's tables with 4 KiB pages,
+ * present, NX, with flags (e.g. _PAGE_RW). After paging_init() only.
+ * Returns 0, or -1 when page-table memory ran out.
+ */
+int map_pages_to_xen(unsigned long va, paddr_t pa, unsigned long nr,
+		     uint64_t flags);
 
 #define _PAGE_PRESENT 0x001UL
 #define _PAGE_RW 0x002UL
