@@ -125,3 +125,4 @@ host: $(BUILD)/host/libmica-mm.a $(BUILD)/host/libmica-mm-debug.a
 # check, bench and debug targets (scripts/Rules.mk).
 include tests/Rules.mk
 include scripts/Rules.mk
+-include tools/Rules.mk

@@ -168,25 +168,29 @@ static const struct acpi_table_header *map_table(paddr_t pa, const char *from)
 		return NULL;
 	h = phys_map(pa, sizeof(*h), PHYS_WB);
 	if (!h) {
-		printk(LOG_ERR "ACPI: cannot map the table at %#lx (from the %s)\n",
+		printk(LOG_ERR
+		       "ACPI: cannot map the table at %#lx (from the %s)\n",
 		       pa, from);
 		return NULL;
 	}
 	len = h->length;
 	sig_str(sig, h->signature);
 	if (len < sizeof(*h) || len > TABLE_MAX_LEN) {
-		printk(LOG_ERR "ACPI: table %s at %#lx claims %u bytes: ignored\n",
+		printk(LOG_ERR
+		       "ACPI: table %s at %#lx claims %u bytes: ignored\n",
 		       sig, pa, len);
 		return NULL;
 	}
 	h = phys_map(pa, len, PHYS_WB);
 	if (!h) {
-		printk(LOG_ERR "ACPI: cannot map the %u bytes of table %s at %#lx\n",
+		printk(LOG_ERR
+		       "ACPI: cannot map the %u bytes of table %s at %#lx\n",
 		       len, sig, pa);
 		return NULL;
 	}
 	if (acpi_checksum(h, len)) {
-		printk(LOG_ERR "ACPI: table %s at %#lx has a bad checksum: ignored\n",
+		printk(LOG_ERR
+		       "ACPI: table %s at %#lx has a bad checksum: ignored\n",
 		       sig, pa);
 		return NULL;
 	}
@@ -229,7 +233,8 @@ static bool rsdp_valid(const struct acpi_rsdp *r)
 	    acpi_checksum(r, RSDP_V1_LEN))
 		return false;
 	if (r->revision >= 2 && acpi_checksum(r, RSDP_V2_LEN)) {
-		printk(LOG_WARN "ACPI: the RSDP at %#lx has a bad extended checksum: using the RSDT only\n",
+		printk(LOG_WARN
+		       "ACPI: the RSDP at %#lx has a bad extended checksum: using the RSDT only\n",
 		       __pa(r));
 	}
 	return true;
@@ -261,10 +266,16 @@ struct efi_config_table {
 
 /* UEFI 2.10, 4.6.1.1. */
 static const struct efi_guid efi_acpi20_guid = {
-	0x8868e871, 0xe4f1, 0x11d3, { 0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81 }
+	.d1 = 0x8868e871,
+	.d2 = 0xe4f1,
+	.d3 = 0x11d3,
+	.d4 = {0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81},
 };
 static const struct efi_guid efi_acpi10_guid = {
-	0xeb9d2d30, 0x2d88, 0x11d3, { 0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d }
+	.d1 = 0xeb9d2d30,
+	.d2 = 0x2d88,
+	.d3 = 0x11d3,
+	.d4 = {0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d},
 };
 
 /* EFI_SYSTEM_TABLE: NumberOfTableEntries at 104, ConfigurationTable at 112. */
@@ -278,8 +289,11 @@ static paddr_t efi_rsdp(paddr_t systab_pa)
 	paddr_t found = 0;
 	uint64_t n, ct_pa;
 
-	if (!st)
+	if (!st || memcmp(st, "IBI SYST", 8)) {
+		printk(LOG_WARN "ACPI: no EFI system table at %#lx\n",
+		       systab_pa);
 		return 0;
+	}
 	memcpy(&n, st + EFI_SYSTAB_NR_TABLES, 8);
 	memcpy(&ct_pa, st + EFI_SYSTAB_TABLES, 8);
 	if (!n || n > 1024 || !ct_pa)
@@ -288,9 +302,11 @@ static paddr_t efi_rsdp(paddr_t systab_pa)
 	if (!ct)
 		return 0;
 	for (uint64_t i = 0; i < n; i++) {
-		if (!memcmp(&ct[i].guid, &efi_acpi20_guid, sizeof(struct efi_guid)))
+		if (!memcmp(&ct[i].guid, &efi_acpi20_guid,
+			    sizeof(struct efi_guid)))
 			return ct[i].table;
-		if (!memcmp(&ct[i].guid, &efi_acpi10_guid, sizeof(struct efi_guid)))
+		if (!memcmp(&ct[i].guid, &efi_acpi10_guid,
+			    sizeof(struct efi_guid)))
 			found = ct[i].table;
 	}
 	return found;
@@ -310,14 +326,15 @@ static paddr_t find_rsdp(void)
 	}
 	/* On UEFI machines the legacy BIOS areas hold no RSDP. */
 	if (boot_info->efi_firmware) {
-		printk(LOG_ERR "ACPI: UEFI firmware and the loader passed no RSDP: boot through GRUB's multiboot2 command\n");
+		printk(LOG_ERR
+		       "ACPI: UEFI firmware and the loader passed no RSDP: boot through GRUB's multiboot2 command\n");
 		return 0;
 	}
 	ebda_seg = phys_map(0x40e, 2, PHYS_WB);
 	if (ebda_seg && *ebda_seg) {
 		paddr_t ebda = (paddr_t)*ebda_seg << 4;
 
-		if (ebda >= 0x80000 && ebda < 0xa0000) {
+		if (ebda >= 0x1000 && ebda < 0xa0000) {
 			pa = scan_rsdp(ebda, 1024);
 			if (pa)
 				return pa;
@@ -446,7 +463,8 @@ static bool gas_map(struct acpi_gas *g, const char *what)
 {
 	if (!gas_usable(g)) {
 		if (g->address)
-			printk(LOG_WARN "ACPI: %s register in address space %u at %#lx is not usable\n",
+			printk(LOG_WARN
+			       "ACPI: %s register in address space %u at %#lx is not usable\n",
 			       what, g->space_id, g->address);
 		return false;
 	}
@@ -478,7 +496,8 @@ int acpi_enable_mode(void)
 			return 0;
 		udelay(1000);
 	}
-	printk(LOG_ERR "ACPI: the firmware did not enter ACPI mode (wrote %#x to port %#x)\n",
+	printk(LOG_ERR
+	       "ACPI: the firmware did not enter ACPI mode (wrote %#x to port %#x)\n",
 	       acpi_info.acpi_enable, acpi_info.smi_cmd);
 	return -ETIMEDOUT;
 }
@@ -504,9 +523,23 @@ static void pm1_reg(struct acpi_gas *out, const struct acpi_gas *x,
 	}
 }
 
+static const char *gas_str(char buf[24], const struct acpi_gas *g)
+{
+	static const char *const space[] = {"mem", "io", "pci"};
+
+	if (!g->address)
+		return "none";
+	snprintf(buf, 24, "%s:%#lx",
+		 g->space_id < ARRAY_SIZE(space) ? space[g->space_id] : "?",
+		 g->address);
+	return buf;
+}
+
 static void parse_fadt(const struct acpi_table_header *h)
 {
+	char g[4][24];
 	struct acpi_fadt f;
+	uint64_t v;
 	size_t have = MIN(h->length, sizeof(f));
 	bool have_x;
 
@@ -540,6 +573,11 @@ static void parse_fadt(const struct acpi_table_header *h)
 			       sizeof(acpi_info.sleep_cnt));
 	}
 
+	if (!acpi_info.hw_reduced && acpi_info.smi_cmd &&
+	    acpi_info.acpi_enable && acpi_info.pm1a_cnt.address &&
+	    !acpi_gas_read(&acpi_info.pm1a_cnt, &v) && !(v & ACPI_PM1_SCI_EN))
+		printk("ACPI: the firmware is in legacy mode: ACPI mode is entered at power-off\n");
+
 	if (have >= offsetof(struct acpi_fadt, arm_boot_arch) &&
 	    (f.flags & FADT_RESET_REG_SUP)) {
 		acpi_info.reset_reg = f.reset_reg;
@@ -548,16 +586,14 @@ static void parse_fadt(const struct acpi_table_header *h)
 			gas_map(&acpi_info.reset_reg, "reset");
 	}
 
-	printk("ACPI: PM1a_CNT %s %#lx, PM1b_CNT %s %#lx, reset %s %#lx <- %#x, SMI_CMD %#x%s\n",
-	       acpi_info.pm1a_cnt.space_id ? "io" : "mem",
-	       acpi_info.pm1a_cnt.address,
-	       acpi_info.pm1b_cnt.space_id ? "io" : "mem",
-	       acpi_info.pm1b_cnt.address,
-	       !acpi_info.reset_supported ? "none" :
-	       acpi_info.reset_reg.space_id == ACPI_SPACE_MEM ? "mem" :
-	       acpi_info.reset_reg.space_id == ACPI_SPACE_IO ? "io" : "pci",
-	       acpi_info.reset_reg.address, acpi_info.reset_value,
-	       acpi_info.smi_cmd, acpi_info.hw_reduced ? ", hardware-reduced" : "");
+	printk("ACPI: PM1a_CNT %s, PM1b_CNT %s, sleep control %s, reset %s <- %#x, SMI_CMD %#x%s\n",
+	       gas_str(g[0], &acpi_info.pm1a_cnt),
+	       gas_str(g[1], &acpi_info.pm1b_cnt),
+	       gas_str(g[2], &acpi_info.sleep_cnt),
+	       acpi_info.reset_supported ? gas_str(g[3], &acpi_info.reset_reg)
+					 : "none",
+	       acpi_info.reset_value, acpi_info.smi_cmd,
+	       acpi_info.hw_reduced ? ", hardware-reduced" : "");
 }
 
 /* ---- AML: just enough to read Name(_S5, Package(){a, b, ...}) ---- */
@@ -667,7 +703,8 @@ int acpi_aml_find_s5(const uint8_t *aml, size_t len, uint8_t *typa,
 			continue;
 		/* A definition, not a reference: NameOp, maybe a root prefix. */
 		if (aml[i - 1] != AML_NAME &&
-		    !(aml[i - 1] == AML_ROOT && i >= 2 && aml[i - 2] == AML_NAME))
+		    !(aml[i - 1] == AML_ROOT && i >= 2 &&
+		      aml[i - 2] == AML_NAME))
 			continue;
 		if (!decode_s5(aml, len, i, typa, typb))
 			return 0;
@@ -681,12 +718,11 @@ static void find_s5(void)
 	const struct acpi_table_header *h;
 	int rc = -ENOENT;
 
-	for (unsigned int i = 0; (h = acpi_find_table(i ? "SSDT" : "DSDT",
-						      i ? i - 1 : 0)); i++) {
-		int r = acpi_aml_find_s5((const uint8_t *)(h + 1),
-					 h->length - sizeof(*h),
-					 &acpi_info.slp_typa,
-					 &acpi_info.slp_typb);
+	for (unsigned int i = 0;
+	     (h = acpi_find_table(i ? "SSDT" : "DSDT", i ? i - 1 : 0)); i++) {
+		int r = acpi_aml_find_s5(
+			(const uint8_t *)(h + 1), h->length - sizeof(*h),
+			&acpi_info.slp_typa, &acpi_info.slp_typb);
 
 		if (!r) {
 			acpi_info.s5_valid = true;
@@ -699,8 +735,9 @@ static void find_s5(void)
 			rc = r;
 	}
 	printk(LOG_WARN "ACPI: %s: power-off will halt instead\n",
-	       rc == -ENOENT ? "no \\_S5 object in the DSDT or SSDTs" :
-			       "the \\_S5 object is not a package of constants");
+	       rc == -ENOENT
+		       ? "no \\_S5 object in the DSDT or SSDTs"
+		       : "the \\_S5 object is not a package of constants");
 }
 
 /* ---- MADT, HPET ---- */
@@ -719,7 +756,8 @@ static void parse_madt(const struct acpi_table_header *h)
 		uint64_t addr;
 
 		if (p[1] < 2 || p + p[1] > end) {
-			printk(LOG_WARN "ACPI: MADT entry of type %u has a bad length %u\n",
+			printk(LOG_WARN
+			       "ACPI: MADT entry of type %u has a bad length %u\n",
 			       p[0], p[1]);
 			break;
 		}
@@ -755,7 +793,8 @@ static void parse_hpet(const struct acpi_table_header *h)
 	if (h->length < sizeof(*t))
 		return;
 	if (t->base.space_id != ACPI_SPACE_MEM || !t->base.address) {
-		printk(LOG_WARN "ACPI: HPET in address space %u at %#lx is not usable\n",
+		printk(LOG_WARN
+		       "ACPI: HPET in address space %u at %#lx is not usable\n",
 		       t->base.space_id, t->base.address);
 		return;
 	}
@@ -774,7 +813,8 @@ static int acpi_init(void)
 	char oem[7];
 
 	if (!rsdp_pa) {
-		printk(LOG_ERR "ACPI: no RSDP found: no ACPI power-off, restart through the chipset only\n");
+		printk(LOG_ERR
+		       "ACPI: no RSDP found: no ACPI power-off, restart through the chipset only\n");
 		return -ENODEV;
 	}
 	r = phys_map(rsdp_pa, RSDP_V1_LEN, PHYS_WB);
@@ -806,7 +846,8 @@ static int acpi_init(void)
 		root = map_table(root_pa, "RSDP");
 		entry_size = 4;
 		if (root && memcmp(root->signature, "RSDT", 4)) {
-			printk(LOG_ERR "ACPI: the RSDT at %#lx has signature %.4s\n",
+			printk(LOG_ERR
+			       "ACPI: the RSDT at %#lx has signature %.4s\n",
 			       root_pa, root->signature);
 			root = NULL;
 		}
@@ -837,10 +878,10 @@ static int acpi_init(void)
 		else
 			printk(LOG_ERR "ACPI: no valid DSDT at %#lx\n",
 			       acpi_info.dsdt);
-		if (!acpi_info.hw_reduced)
-			find_s5();
+		find_s5();
 	} else {
-		printk(LOG_ERR "ACPI: no valid FADT: no ACPI power-off or reset register\n");
+		printk(LOG_ERR
+		       "ACPI: no valid FADT: no ACPI power-off or reset register\n");
 	}
 	h = acpi_find_table("APIC", 0);
 	if (h)
@@ -875,18 +916,26 @@ SELFTEST(acpi, tables_found_and_checksummed)
 	ST_CHECK(t, acpi_find_table("DSDT", 0), "no DSDT");
 	ST_CHECK(t, acpi_find_table("APIC", 0), "no MADT");
 	ST_CHECK(t, !acpi_find_table("FACP", 1), "two FADTs");
-	ST_CHECK(t, !acpi_find_table("ZZZZ", 0), "found a table that is not there");
+	ST_CHECK(t, !acpi_find_table("ZZZZ", 0),
+		 "found a table that is not there");
 }
 
 SELFTEST(acpi, fadt_pm1_and_s5)
 {
 	uint64_t v = 0;
 
-	ST_CHECK(t, acpi_info.pm1a_cnt.address != 0, "no PM1a control block");
-	ST_CHECK(t, !acpi_gas_read(&acpi_info.pm1a_cnt, &v),
-		 "PM1a control unreadable");
-	/* Firmware that switched to ACPI mode keeps SCI_EN; QEMU does. */
-	ST_CHECK(t, v != 0xffff && v != 0xffffffff, "PM1a_CNT reads %#lx", v);
+	if (acpi_info.hw_reduced) {
+		ST_CHECK(t, acpi_info.sleep_cnt.address != 0,
+			 "hardware-reduced without a sleep control register");
+	} else {
+		ST_CHECK(t, acpi_info.pm1a_cnt.address != 0,
+			 "no PM1a control block");
+		ST_CHECK(t, !acpi_gas_read(&acpi_info.pm1a_cnt, &v),
+			 "PM1a control unreadable");
+		/* an unclaimed I/O port reads all ones */
+		ST_CHECK(t, v != 0xffff && v != 0xffffffff,
+			 "PM1a_CNT reads %#lx", v);
+	}
 	ST_CHECK(t, acpi_info.s5_valid, "\\_S5 not decoded");
 	ST_CHECK(t, acpi_info.lapic_base != 0, "no LAPIC address in the MADT");
 	ST_CHECK(t, acpi_info.nr_cpus >= 1, "no enabled CPU in the MADT");
@@ -895,29 +944,30 @@ SELFTEST(acpi, fadt_pm1_and_s5)
 SELFTEST(acpi, aml_s5_decoder)
 {
 	/* Name(_S5, Package(4){0x05, One, Zero, Zero}) inside other bytes */
-	static const uint8_t good[] = { 0x10, 0x08, AML_NAME, '_', 'S', '5',
-					'_', AML_PACKAGE, 0x07, 0x04,
-					AML_BYTE, 0x05, AML_ONE, AML_ZERO,
-					AML_ZERO, 0xa4 };
+	static const uint8_t good[] = {0x10,	0x08,	  AML_NAME, '_',
+				       'S',	'5',	  '_',	    AML_PACKAGE,
+				       0x07,	0x04,	  AML_BYTE, 0x05,
+				       AML_ONE, AML_ZERO, AML_ZERO, 0xa4};
 	/* \_S5_ with a two-byte PkgLength and word constants */
-	static const uint8_t root[] = { AML_NAME, AML_ROOT, '_', 'S', '5', '_',
-					AML_PACKAGE, 0x48, 0x00, 0x02,
-					AML_WORD, 0x07, 0x00, AML_BYTE, 0x03 };
+	static const uint8_t root[] = {AML_NAME, AML_ROOT, '_',		'S',
+				       '5',	 '_',	   AML_PACKAGE, 0x48,
+				       0x00,	 0x02,	   AML_WORD,	0x07,
+				       0x00,	 AML_BYTE, 0x03};
 	/* a reference (Return (_S5_)) then a definition whose package
 	 * holds a method call: invalid */
-	static const uint8_t bad[] = { 0xa4, '_', 'S', '5', '_', AML_NAME, '_',
-				       'S', '5', '_', AML_PACKAGE, 0x05, 0x02,
-				       'A', 'B', 'C', 'D' };
+	static const uint8_t bad[] = {
+		0xa4, '_',	   'S',	 '5',  '_', AML_NAME, '_', 'S', '5',
+		'_',  AML_PACKAGE, 0x05, 0x02, 'A', 'B',      'C', 'D'};
 	/* package running past the end */
-	static const uint8_t trunc[] = { AML_NAME, '_', 'S', '5', '_',
-					 AML_PACKAGE, 0x3f, 0x02, AML_ZERO };
-	static const uint8_t none[] = { AML_NAME, '_', 'S', '4', '_',
-					AML_PACKAGE, 0x04, 0x02, AML_ZERO,
-					AML_ZERO };
+	static const uint8_t trunc[] = {AML_NAME,    '_',  'S',	 '5',	  '_',
+					AML_PACKAGE, 0x3f, 0x02, AML_ZERO};
+	static const uint8_t none[] = {AML_NAME, '_',	      'S',  '4',
+				       '_',	 AML_PACKAGE, 0x04, 0x02,
+				       AML_ZERO, AML_ZERO};
 	/* SLP_TYP is 3 bits */
-	static const uint8_t big[] = { AML_NAME, '_', 'S', '5', '_',
-				       AML_PACKAGE, 0x05, 0x02, AML_BYTE, 0x09,
-				       AML_ZERO };
+	static const uint8_t big[] = {AML_NAME, '_',	     'S',     '5',
+				      '_',	AML_PACKAGE, 0x05,    0x02,
+				      AML_BYTE, 0x09,	     AML_ZERO};
 	uint8_t a = 0xee, b = 0xee;
 
 	ST_CHECK_EQ(t, acpi_aml_find_s5(good, sizeof(good), &a, &b), 0);

@@ -170,7 +170,8 @@ int lapic_init(void)
 		irq_register(v, pic_irq);
 
 	if (!(cpuid(1).edx & (1u << 9))) {
-		printk(LOG_ERR "lapic: the CPU has no local APIC: no timer interrupts\n");
+		printk(LOG_ERR
+		       "lapic: the CPU has no local APIC: no timer interrupts\n");
 		return -ENODEV;
 	}
 	base = rdmsr(MSR_APIC_BASE);
@@ -188,7 +189,8 @@ int lapic_init(void)
 			return -ENOMEM;
 		}
 		if (acpi_info.lapic_base && acpi_info.lapic_base != pa)
-			printk(LOG_WARN "lapic: the MADT says %#lx, the CPU %#lx: using the CPU's\n",
+			printk(LOG_WARN
+			       "lapic: the MADT says %#lx, the CPU %#lx: using the CPU's\n",
 			       acpi_info.lapic_base, pa);
 	}
 
@@ -203,11 +205,13 @@ int lapic_init(void)
 
 	lapic_timer_hz = calibrate_timer();
 	if (!lapic_timer_hz) {
-		printk(LOG_ERR "lapic: the timer does not count: no timer interrupts\n");
+		printk(LOG_ERR
+		       "lapic: the timer does not count: no timer interrupts\n");
 		return -EIO;
 	}
 	if (!timer_hz || timer_hz > 10000) {
-		printk(LOG_WARN "lapic: timer_hz=%u out of 1..10000: using 100\n",
+		printk(LOG_WARN
+		       "lapic: timer_hz=%u out of 1..10000: using 100\n",
 		       timer_hz);
 		timer_hz = 100;
 	}
@@ -272,6 +276,6 @@ SELFTEST(lapic, no_ticks_with_irqs_off)
 	t2 = timer_ticks;
 	restore_irqs(flags);
 	ST_CHECK(t, t1 == t0, "%lu ticks with interrupts off", t1 - t0);
-	ST_CHECK(t, t2 - t1 >= 1 && t2 - t1 <= 2,
-		 "%lu ticks right after sti", t2 - t1);
+	ST_CHECK(t, t2 - t1 >= 1 && t2 - t1 <= 2, "%lu ticks right after sti",
+		 t2 - t1);
 }

@@ -36,13 +36,15 @@ static void write_slp_typ(const struct acpi_gas *reg, uint8_t typ, bool en)
 static void acpi_power_off(void)
 {
 	if (!acpi_info.s5_valid) {
-		printk(LOG_ERR "mica: no ACPI \\_S5 sleep type known: cannot power off\n");
+		printk(LOG_ERR
+		       "mica: no ACPI \\_S5 sleep type known: cannot power off\n");
 		return;
 	}
 	if (acpi_info.hw_reduced) {
 		/* Sleep control register: SLP_TYP in bits 2..4, SLP_EN bit 5. */
 		if (!acpi_info.sleep_cnt.address) {
-			printk(LOG_ERR "mica: hardware-reduced ACPI without a sleep control register: cannot power off\n");
+			printk(LOG_ERR
+			       "mica: hardware-reduced ACPI without a sleep control register: cannot power off\n");
 			return;
 		}
 		acpi_gas_write(&acpi_info.sleep_cnt,
@@ -51,7 +53,8 @@ static void acpi_power_off(void)
 		return;
 	}
 	if (!acpi_info.pm1a_cnt.address) {
-		printk(LOG_ERR "mica: no ACPI PM1a control register: cannot power off\n");
+		printk(LOG_ERR
+		       "mica: no ACPI PM1a control register: cannot power off\n");
 		return;
 	}
 	if (acpi_enable_mode())
@@ -70,7 +73,8 @@ __noreturn void machine_power_off(void)
 	acpi_power_off();
 	/* Power is usually gone long before this; give slow chipsets time. */
 	udelay(2000000);
-	printk(LOG_ERR "mica: the machine did not power off; halted: it is safe to switch it off now\n");
+	printk(LOG_ERR
+	       "mica: the machine did not power off; halted: it is safe to switch it off now\n");
 	halt_forever();
 }
 
@@ -95,7 +99,7 @@ static __noreturn void triple_fault(void)
 	static const struct {
 		uint16_t limit;
 		uint64_t base;
-	} __packed empty_idt = { 0, 0 };
+	} __packed empty_idt = {0, 0};
 
 	asm volatile("lidt %0; int3" : : "m"(empty_idt));
 	halt_forever();
@@ -120,7 +124,8 @@ __noreturn void machine_restart(void)
 			acpi_gas_write(&acpi_info.reset_reg,
 				       acpi_info.reset_value);
 			udelay(RESTART_WAIT_US);
-			printk(LOG_WARN "mica: the ACPI reset register did nothing, trying port 0xcf9\n");
+			printk(LOG_WARN
+			       "mica: the ACPI reset register did nothing, trying port 0xcf9\n");
 		}
 		/* fall through */
 	case 1:
@@ -129,13 +134,15 @@ __noreturn void machine_restart(void)
 		udelay(50);
 		outb(0x06, 0xcf9); /* and start it */
 		udelay(RESTART_WAIT_US);
-		printk(LOG_WARN "mica: port 0xcf9 did nothing, trying the keyboard controller\n");
+		printk(LOG_WARN
+		       "mica: port 0xcf9 did nothing, trying the keyboard controller\n");
 		/* fall through */
 	case 2:
 		restart_stage = 3;
 		kbc_reset();
 		udelay(RESTART_WAIT_US);
-		printk(LOG_WARN "mica: the keyboard controller did nothing, triple faulting\n");
+		printk(LOG_WARN
+		       "mica: the keyboard controller did nothing, triple faulting\n");
 		/* fall through */
 	default:
 		restart_stage = 4;
@@ -153,7 +160,8 @@ __noreturn void machine_crash_stop(void)
 		printk(LOG_ERR "mica: halted (noreboot)\n");
 		halt_forever();
 	}
-	printk(LOG_ERR "mica: restarting in 5 seconds (boot with noreboot to halt instead)\n");
+	printk(LOG_ERR
+	       "mica: restarting in 5 seconds (boot with noreboot to halt instead)\n");
 	udelay(5000000);
 	machine_restart();
 }

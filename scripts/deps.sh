@@ -33,6 +33,8 @@ deps=(
 	"grub-efi-amd64-bin file:/usr/lib/grub/x86_64-efi/moddep.lst"
 	"xorriso          cmd:xorriso"
 	"mtools           cmd:mformat"
+	"python3          cmd:python3"
+	"console-setup-linux file:/usr/share/consolefonts/Lat15-VGA16.psf.gz"
 )
 
 present() {

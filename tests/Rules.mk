@@ -5,7 +5,8 @@
 #                     documentation checks; TAP per binary, and as the last
 #                     line "N passed, N failed"
 #   make fuzz         the boot-information fuzzer for FUZZ_SECONDS
-#   make fuzz-smoke   the same for 10 seconds (make check runs it)
+#   make fuzz-heap    the heap fuzzer (tests/fuzz/fuzz_heap.c) for FUZZ_SECONDS
+#   make fuzz-smoke   both fuzzers for 10 seconds each (make check runs it)
 #
 # The tests compile the real sources (boot/*.c, kernel/cmdline.c, ...) for
 # the host with -DMICA_HOST; tests/host/harness.c stands in for printk.
@@ -101,5 +102,25 @@ fuzz-run = $(FZ)/fuzz_bootinfo -max_total_time=$(1) -timeout=10 \
 fuzz: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
 	$(Q)$(call fuzz-run,$(FUZZ_SECONDS))
 
-fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
+fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap
 	$(Q)$(call fuzz-run,10)
+	$(Q)$(call fuzz-heap-run,10)
+
+# The heap fuzzer: the real mm/ sources (the host library's list), debug
+# build. Seeds in tests/fuzz/corpus-heap, findings in $(FZ)/heap-corpus,
+# crashes as $(FZ)/heap-crash-*.
+fzh-srcs := tests/fuzz/fuzz_heap.c $(host-lib-srcs)
+
+$(FZ)/fuzz_heap: $(fzh-srcs) $(wildcard include/mica/*.h include/asm/*.h mm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -Imm -o $@ $(fzh-srcs)
+
+fuzz-heap-run = mkdir -p $(FZ)/heap-corpus && $(FZ)/fuzz_heap \
+	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=2048 \
+	-print_final_stats=1 -artifact_prefix=$(FZ)/heap- \
+	$(FZ)/heap-corpus tests/fuzz/corpus-heap
+
+.PHONY: fuzz-heap
+fuzz-heap: $(FZ)/fuzz_heap
+	$(Q)$(call fuzz-heap-run,$(FUZZ_SECONDS))

@@ -45,15 +45,15 @@ struct acpi_table_header {
 
 /* What acpi_init() found. Addresses are 0 when absent. */
 struct acpi_info {
-	bool present;        /* an RSDP with a valid checksum was found */
+	bool present; /* an RSDP with a valid checksum was found */
 	paddr_t rsdp;
-	uint8_t revision;    /* of the RSDP: 0 = ACPI 1.0, 2 = XSDT era */
-	bool hw_reduced;     /* FADT HW_REDUCED_ACPI: no PM1 registers */
+	uint8_t revision; /* of the RSDP: 0 = ACPI 1.0, 2 = XSDT era */
+	bool hw_reduced;  /* FADT HW_REDUCED_ACPI: no PM1 registers */
 
 	struct acpi_gas pm1a_cnt, pm1b_cnt;
 	struct acpi_gas sleep_cnt; /* hardware-reduced sleep control */
-	uint32_t smi_cmd;          /* SMI command port, to enable ACPI mode */
-	uint8_t acpi_enable;       /* value to write there */
+	uint32_t smi_cmd;	   /* SMI command port, to enable ACPI mode */
+	uint8_t acpi_enable;	   /* value to write there */
 
 	bool reset_supported; /* FADT RESET_REG_SUP and a usable register */
 	struct acpi_gas reset_reg;
@@ -65,9 +65,9 @@ struct acpi_info {
 	bool s5_valid; /* \_S5 found and decoded */
 	uint8_t slp_typa, slp_typb;
 
-	paddr_t lapic_base; /* from the MADT (override applied) */
-	bool pcat_compat;   /* MADT: the machine also has dual 8259 PICs */
-	paddr_t hpet_base;  /* from the HPET table (system memory) */
+	paddr_t lapic_base;   /* from the MADT (override applied) */
+	bool pcat_compat;     /* MADT: the machine also has dual 8259 PICs */
+	paddr_t hpet_base;    /* from the HPET table (system memory) */
 	unsigned int nr_cpus; /* enabled processor entries in the MADT */
 };
 extern struct acpi_info acpi_info;
