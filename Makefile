@@ -24,6 +24,7 @@ KERNEL_CPPFLAGS := -DMICA_VERSION=\"$(MICA_VERSION)\" -Iinclude -nostdinc -isyst
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-common -fno-strict-aliasing \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	-fcf-protection=none -mno-red-zone -mgeneral-regs-only -fpie -fvisibility=hidden \
+	-include include/mica/visibility.h \
 	-Wall -Wextra -Werror -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wvla -MMD -MP
 ifeq ($(debug),y)
@@ -62,9 +63,20 @@ $(BUILD)/linker.ld: linker.ld include/asm/config.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(KERNEL_CPPFLAGS) -D__ASSEMBLER__ -E -P -x c $< -o $@
 
-$(BUILD)/mica.elf: $(kernel-objs) $(BUILD)/linker.ld
+# Two passes: the symbol table for backtraces comes from the first link's
+# text symbols. The text precedes the table, so its addresses do not move;
+# the second link checks that they did not.
+mica-link = $(LD) $(KERNEL_LDFLAGS) -T $(BUILD)/linker.ld
+$(BUILD)/mica.elf: $(kernel-objs) $(BUILD)/linker.ld tools/gensyms.sh
 	@echo "  LD      $@"
-	$(Q)$(LD) $(KERNEL_LDFLAGS) -T $(BUILD)/linker.ld -Map=$(BUILD)/mica.ldmap -o $@ $(kernel-objs)
+	$(Q)bash tools/gensyms.sh < /dev/null > $(BUILD)/symtab0.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/symtab0.S -o $(BUILD)/symtab0.o
+	$(Q)$(mica-link) -o $(BUILD)/.mica.pass1 $(kernel-objs) $(BUILD)/symtab0.o
+	$(Q)$(NM) -n -S $(BUILD)/.mica.pass1 | bash tools/gensyms.sh > $(BUILD)/symtab.S
+	$(Q)$(CC) $(KERNEL_ASFLAGS) -c $(BUILD)/symtab.S -o $(BUILD)/symtab.o
+	$(Q)$(mica-link) -Map=$(BUILD)/mica.ldmap -o $@ $(kernel-objs) $(BUILD)/symtab.o
+	$(Q)$(NM) -n -S $@ | bash tools/gensyms.sh | cmp -s - $(BUILD)/symtab.S || \
+		{ echo "mica.elf: text moved between link passes" >&2; rm -f $@; exit 1; }
 	$(Q)$(NM) -n $@ > $(BUILD)/mica.map
 	$(Q)$(OBJDUMP) -d -S $@ > $(BUILD)/mica.lst
 

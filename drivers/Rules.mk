@@ -24,3 +24,4 @@ $(FONT_PSF):
 obj-y += acpi.o
 obj-y += power.o
 obj-y += time.o
+obj-y += lapic.o

@@ -5,6 +5,7 @@
  * udelay(). Before calibration udelay() counts PIT periods instead, so the
  * restart path can wait even in early boot. See include/mica/time.h.
  */
+#include <asm/apic.h>
 #include <asm/io.h>
 #include <asm/processor.h>
 #include <mica/acpi.h>
@@ -314,7 +315,8 @@ static int time_init(void)
 	printk("time: TSC %lu.%03lu MHz from the %s (PIT %lu kHz, HPET %lu kHz)%s\n",
 	       tsc_khz / 1000, tsc_khz % 1000, src, pit_khz, hpet_khz,
 	       cpu_features.invariant_tsc ? "" : ", not invariant");
-	return 0;
+	/* The LAPIC timer is calibrated against the TSC: start it now. */
+	return lapic_init();
 }
 __initcall(time_init, INIT_TIME);
 

@@ -7,3 +7,4 @@ obj-y += keyhandler.o
 obj-y += selftest.o
 obj-y += cpu.o
 obj-y += cmdline.o
+obj-y += entry.o gdt.o traps.o traps_selftest.o extable.o symbols.o

@@ -51,6 +51,8 @@ $(ht-bins): $(HT)/test_%: $(HT)/tests/host/test_%.o $(ht-objs) $(ht-vsprintf)
 # cmdline_parse() to walk.
 $(HT)/test_cmdline: $(HT)/kernel/cmdline.o
 
+# They see the library's debug build: boxed frame numbers, poison checks.
+$(patsubst $(HT)/test_%,$(HT)/tests/host/test_%.o,$(ht-mm-bins)): HT_CFLAGS += -DMICA_DEBUG
 $(ht-mm-bins): $(HT)/test_%: $(HT)/tests/host/test_%.o $(BUILD)/host/libmica-mm-debug.a
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $^ -lcmocka
@@ -111,10 +113,13 @@ fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap
 # crashes as $(FZ)/heap-crash-*.
 fzh-srcs := tests/fuzz/fuzz_heap.c $(host-lib-srcs)
 
-$(FZ)/fuzz_heap: $(fzh-srcs) $(wildcard include/mica/*.h include/asm/*.h mm/*.h)
+$(FZ)/fuzz_heap: $(fzh-srcs) tests/fuzz/fuzz_heap.ignorelist \
+		$(wildcard include/mica/*.h include/asm/*.h mm/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
-	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -Imm -o $@ $(fzh-srcs)
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -Imm -fno-inline-functions \
+		-fsanitize-coverage-ignorelist=tests/fuzz/fuzz_heap.ignorelist \
+		-o $@ $(fzh-srcs)
 
 fuzz-heap-run = mkdir -p $(FZ)/heap-corpus && $(FZ)/fuzz_heap \
 	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=2048 \
