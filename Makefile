@@ -133,6 +133,20 @@ host: $(BUILD)/host/libmica-mm.a $(BUILD)/host/libmica-mm-debug.a
 
 -include $(host-rel-objs:.o=.d) $(host-dbg-objs:.o=.d)
 
+# ---- style ------------------------------------------------------------------
+
+# Every C file as the committed .clang-format lays it out.
+format-srcs = $(shell git ls-files '*.c' '*.h' 2>/dev/null || \
+	find boot kernel mm drivers include tests tools -name '*.[ch]')
+
+.PHONY: format format-check
+format:
+	$(Q)clang-format -i $(format-srcs)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(format-srcs) && \
+		echo "format-check: $(words $(format-srcs)) files as .clang-format lays them out"
+
 # Host tests, fuzzers (tests/Rules.mk) and the QEMU harness, ISO, run,
 # check, bench and debug targets (scripts/Rules.mk).
 include tests/Rules.mk

@@ -23,4 +23,24 @@ uint32_t bootinfo_e820_type(uint32_t type);
  */
 bool bootinfo_fb_sane(const struct boot_framebuffer *fb);
 
+/*
+ * Little-endian fields of a loader's block, which need not be aligned
+ * (the fuzzer's are not even 8-byte aligned).
+ */
+static inline uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 #endif

@@ -74,23 +74,6 @@ struct mb2_state {
 	int rc; /* the first error seen */
 };
 
-/* The block is only 8-byte aligned, and the fuzzer's not even that. */
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 static void fail(struct mb2_state *s, int rc)
 {
 	if (!s->rc)

@@ -41,7 +41,7 @@ static struct {
 	uint16_t io;
 	uint32_t baud; /* 0: keep the firmware's setting */
 	bool present;
-} com1 = { .io = 0x3f8, .baud = 115200 };
+} com1 = {.io = 0x3f8, .baud = 115200};
 
 static int parse_com1(const char *s)
 {

@@ -13,7 +13,8 @@
 #define RING_SIZE (64 * 1024)
 
 static char ring[RING_SIZE];
-static size_t ring_head; /* total bytes ever written; ring_head % RING_SIZE is the next slot */
+static size_t
+	ring_head; /* total bytes ever written; ring_head % RING_SIZE is the next slot */
 
 static struct console *consoles;
 
@@ -21,8 +22,8 @@ unsigned int console_loglvl = LOGLVL_INFO;
 unsigned int console_write_level = LOGLVL_INFO;
 static int parse_loglvl(const char *s)
 {
-	static const char *const names[] = { "", "error", "warning", "info",
-					     "debug" };
+	static const char *const names[] = {"", "error", "warning", "info",
+					    "debug"};
 	const char *end;
 	unsigned long long v;
 

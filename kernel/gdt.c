@@ -22,16 +22,17 @@ static uint64_t gdt[] __aligned(16) = {
 	0,
 	0x00af9b000000ffffUL, /* 0x08: 64-bit code, accessed */
 	0x00cf93000000ffffUL, /* 0x10: data, accessed */
-	0, 0,                 /* 0x18: the TSS (16 bytes), filled in below */
+	0,
+	0, /* 0x18: the TSS (16 bytes), filled in below */
 };
 
 static const struct {
 	const struct stack_with_guard *s;
 	const char *name;
 } ist_stacks[NR_IST] = {
-	{ &ist_df_stack, "#DF stack" },
-	{ &ist_nmi_stack, "NMI stack" },
-	{ &ist_mc_stack, "#MC stack" },
+	{&ist_df_stack, "#DF stack"},
+	{&ist_nmi_stack, "NMI stack"},
+	{&ist_mc_stack, "#MC stack"},
 };
 
 const char *ist_stack_name(unsigned long addr, bool *guard)
@@ -39,7 +40,8 @@ const char *ist_stack_name(unsigned long addr, bool *guard)
 	for (unsigned int i = 0; i < NR_IST; i++) {
 		unsigned long base = (unsigned long)ist_stacks[i].s;
 
-		if (addr >= base && addr < base + sizeof(struct stack_with_guard)) {
+		if (addr >= base &&
+		    addr < base + sizeof(struct stack_with_guard)) {
 			*guard = addr < base + PAGE_SIZE;
 			return ist_stacks[i].name;
 		}
@@ -50,7 +52,7 @@ const char *ist_stack_name(unsigned long addr, bool *guard)
 void gdt_init(void)
 {
 	unsigned long base = (unsigned long)&tss;
-	struct desc_ptr gdtr = { sizeof(gdt) - 1, (unsigned long)gdt };
+	struct desc_ptr gdtr = {sizeof(gdt) - 1, (unsigned long)gdt};
 
 	tss.ist[IST_DF - 1] = STACK_TOP(ist_df_stack);
 	tss.ist[IST_NMI - 1] = STACK_TOP(ist_nmi_stack);

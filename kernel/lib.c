@@ -81,11 +81,30 @@ int parse_size(const char *s, const char **end, uint64_t *out)
 	if (p == digits)
 		return -EINVAL;
 	switch (*p) {
-	case 'k': case 'K': shift = 10; p++; break;
-	case 'm': case 'M': shift = 20; p++; break;
-	case 'g': case 'G': shift = 30; p++; break;
-	case 't': case 'T': shift = 40; p++; break;
-	case 'b': case 'B': p++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		p++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		p++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		p++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		p++;
+		break;
+	case 'b':
+	case 'B':
+		p++;
+		break;
 	}
 	if (shift && v > (~0ULL >> shift))
 		return -ERANGE;

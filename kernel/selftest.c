@@ -61,7 +61,7 @@ static bool selected(const struct selftest *st, const char *filter)
 
 int selftest_run_all(const char *filter)
 {
-	unsigned int n = 0, i = 0, counts[4] = { 0 };
+	unsigned int n = 0, i = 0, counts[4] = {0};
 
 	for (const struct selftest *st = __start_mica_selftest;
 	     st < __stop_mica_selftest; st++)
@@ -71,7 +71,7 @@ int selftest_run_all(const char *filter)
 	for (const struct selftest *st = __start_mica_selftest;
 	     st < __stop_mica_selftest; st++) {
 		char name[96];
-		struct selftest_ctx t = { .result = ST_PASS, .name = name };
+		struct selftest_ctx t = {.result = ST_PASS, .name = name};
 
 		if (!selected(st, filter))
 			continue;

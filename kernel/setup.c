@@ -94,7 +94,8 @@ static int parse_boot_info(uint32_t magic, uint32_t info_pa)
 		uint32_t size = *(const uint32_t *)__va(info_pa);
 
 		if (size > (1UL << 32) - info_pa) {
-			printk(LOG_ERR "multiboot2: information block of %u bytes at %#x runs past 4 GiB\n",
+			printk(LOG_ERR
+			       "multiboot2: information block of %u bytes at %#x runs past 4 GiB\n",
 			       size, info_pa);
 			return -EINVAL;
 		}
@@ -105,7 +106,8 @@ static int parse_boot_info(uint32_t magic, uint32_t info_pa)
 		return bootinfo_parse_mb1(&boot_info_store, info_pa,
 					  early_read_phys, &img);
 	default:
-		printk(LOG_ERR "mica: started with unknown loader magic %#x: boot through GRUB's multiboot2 command, a multiboot1 loader or mica.efi\n",
+		printk(LOG_ERR
+		       "mica: started with unknown loader magic %#x: boot through GRUB's multiboot2 command, a multiboot1 loader or mica.efi\n",
 		       magic);
 		return -EINVAL;
 	}
@@ -158,7 +160,8 @@ void __start_mica(uint32_t magic, uint32_t info_pa)
 	run_initcalls(INIT_TRAPS);
 	paging_init(boot_info);
 	heap_boot_init(boot_info);
-	for (unsigned int level = INIT_LATE_CONSOLE; level <= INIT_LATE; level++)
+	for (unsigned int level = INIT_LATE_CONSOLE; level <= INIT_LATE;
+	     level++)
 		run_initcalls(level);
 
 	printk("mica: ready\n");

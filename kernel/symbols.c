@@ -36,7 +36,8 @@ const char *symbol_lookup(unsigned long addr, unsigned long *offset,
 	}
 	if (addr < symtab_entries[lo].addr)
 		return NULL;
-	if (addr >= symtab_entries[lo].addr + MAX(symtab_entries[lo].size, 1UL) &&
+	if (addr >= symtab_entries[lo].addr +
+			    MAX(symtab_entries[lo].size, 1UL) &&
 	    (lo + 1 == symtab_count || symtab_entries[lo].size))
 		return NULL;
 	*offset = addr - symtab_entries[lo].addr;

@@ -82,7 +82,7 @@ static void set_gate(unsigned int vec, unsigned int ist)
 
 static int trap_init(void)
 {
-	struct desc_ptr idtr = { sizeof(idt) - 1, (unsigned long)idt };
+	struct desc_ptr idtr = {sizeof(idt) - 1, (unsigned long)idt};
 
 	gdt_init();
 	for (unsigned int v = 0; v < 256; v++)
@@ -108,9 +108,10 @@ static void decode_error(unsigned int vec, unsigned long ec)
 {
 	switch (vec) {
 	case TRAP_PF:
-		printk(LOG_ERR "  error code %#lx: %s, %s, %s mode%s%s%s%s\n", ec,
-		       ec & 1 ? "protection violation" : "page not present",
-		       ec & 2 ? "write" : "read", ec & 4 ? "user" : "supervisor",
+		printk(LOG_ERR "  error code %#lx: %s, %s, %s mode%s%s%s%s\n",
+		       ec, ec & 1 ? "protection violation" : "page not present",
+		       ec & 2 ? "write" : "read",
+		       ec & 4 ? "user" : "supervisor",
 		       ec & 8 ? ", reserved bit set" : "",
 		       ec & 16 ? ", instruction fetch" : "",
 		       ec & 32 ? ", protection key" : "",
@@ -125,10 +126,13 @@ static void decode_error(unsigned int vec, unsigned long ec)
 			printk(LOG_ERR "  error code 0\n");
 			break;
 		}
-		printk(LOG_ERR "  error code %#lx: %s%s index %lu (selector %#lx)\n", ec,
-		       ec & 1 ? "external event, " : "",
-		       ec & 2 ? "IDT" : ec & 4 ? "LDT" : "GDT", (ec >> 3) & 0x1fff,
-		       ec & ~7UL);
+		printk(LOG_ERR
+		       "  error code %#lx: %s%s index %lu (selector %#lx)\n",
+		       ec, ec & 1 ? "external event, " : "",
+		       ec & 2	? "IDT"
+		       : ec & 4 ? "LDT"
+				: "GDT",
+		       (ec >> 3) & 0x1fff, ec & ~7UL);
 		break;
 	case TRAP_DF:
 	case TRAP_CP:
@@ -145,7 +149,8 @@ static void print_symbol(const char *prefix, unsigned long addr)
 	const char *name = symbol_lookup(addr, &off, &size);
 
 	if (name)
-		printk(LOG_ERR "%s%016lx %s+%#lx/%#lx\n", prefix, addr, name, off, size);
+		printk(LOG_ERR "%s%016lx %s+%#lx/%#lx\n", prefix, addr, name,
+		       off, size);
 	else
 		printk(LOG_ERR "%s%016lx\n", prefix, addr);
 }
@@ -176,7 +181,9 @@ void show_backtrace(unsigned long rip, unsigned long rbp)
 			repeats++;
 		} else {
 			if (repeats)
-				printk(LOG_ERR "  ... the same %lu more times\n", repeats);
+				printk(LOG_ERR
+				       "  ... the same %lu more times\n",
+				       repeats);
 			repeats = 0;
 			print_symbol("  ", frame[1]);
 			last = frame[1];
@@ -215,7 +222,8 @@ static __noreturn void fatal_trap(const struct cpu_regs *r)
 
 	if (fatal_depth++) {
 		/* A fault while reporting one: the minimum, then stop. */
-		printk(LOG_ERR "\n*** nested fault: vector %u at %016lx, cr2 %016lx\n",
+		printk(LOG_ERR
+		       "\n*** nested fault: vector %u at %016lx, cr2 %016lx\n",
 		       vec, r->rip, cr2);
 		halt_forever();
 	}
@@ -224,28 +232,33 @@ static __noreturn void fatal_trap(const struct cpu_regs *r)
 	print_symbol("  rip ", r->rip);
 	decode_error(vec, r->error_code);
 	if (vec == TRAP_PF) {
-		printk(LOG_ERR "  cr2 %016lx (the address that faulted)\n", cr2);
+		printk(LOG_ERR "  cr2 %016lx (the address that faulted)\n",
+		       cr2);
 		stack = stack_of(cr2, &guard);
 		if (stack && guard)
-			printk(LOG_ERR "  stack overflow: cr2 is in the guard page of the %s\n",
+			printk(LOG_ERR
+			       "  stack overflow: cr2 is in the guard page of the %s\n",
 			       stack);
 	}
 	if (vec == TRAP_DF) {
 		stack = stack_of(r->rsp, &guard);
 		if ((stack && guard) || (stack_of(cr2, &guard) && guard))
-			printk(LOG_ERR "  stack overflow: the stack ran into the guard page of the %s (cr2 %016lx)\n",
+			printk(LOG_ERR
+			       "  stack overflow: the stack ran into the guard page of the %s (cr2 %016lx)\n",
 			       stack_of(cr2, &guard) ?: stack, cr2);
 	}
-	printk(LOG_ERR "  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", r->rax,
-	       r->rbx, r->rcx, r->rdx);
-	printk(LOG_ERR "  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", r->rsi,
-	       r->rdi, r->rbp, r->rsp);
+	printk(LOG_ERR "  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n",
+	       r->rax, r->rbx, r->rcx, r->rdx);
+	printk(LOG_ERR "  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n",
+	       r->rsi, r->rdi, r->rbp, r->rsp);
 	printk(LOG_ERR "  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", r->r8,
 	       r->r9, r->r10, r->r11);
-	printk(LOG_ERR "  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", r->r12,
-	       r->r13, r->r14, r->r15);
-	printk(LOG_ERR "  cs %04lx ss %04lx rflags %08lx\n", r->cs, r->ss, r->rflags);
-	printk(LOG_ERR "  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx efer %lx\n",
+	printk(LOG_ERR "  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n",
+	       r->r12, r->r13, r->r14, r->r15);
+	printk(LOG_ERR "  cs %04lx ss %04lx rflags %08lx\n", r->cs, r->ss,
+	       r->rflags);
+	printk(LOG_ERR
+	       "  cr0 %016lx cr2 %016lx cr3 %016lx cr4 %016lx efer %lx\n",
 	       read_cr0(), cr2, read_cr3(), read_cr4(), rdmsr(MSR_EFER));
 	show_backtrace(r->rip, r->rbp);
 	machine_crash_stop();
@@ -259,7 +272,9 @@ void trap_dispatch(struct cpu_regs *regs)
 		if (handlers[vec]) {
 			handlers[vec](regs);
 		} else if (!spurious[vec]++) {
-			printk(LOG_WARN "traps: unexpected interrupt on vector %#x\n", vec);
+			printk(LOG_WARN
+			       "traps: unexpected interrupt on vector %#x\n",
+			       vec);
 		}
 		return;
 	}
@@ -288,7 +303,8 @@ static __attribute__((noinline)) void crash_now(const char *what)
 {
 	printk("crashtest: %s\n", what);
 	if (!strcmp(what, "pf")) {
-		*(volatile unsigned long *)0x1000 = 1; /* nothing is mapped low */
+		*(volatile unsigned long *)0x1000 =
+			1; /* nothing is mapped low */
 	} else if (!strcmp(what, "ud")) {
 		asm volatile("ud2");
 	} else if (!strcmp(what, "de")) {
@@ -296,13 +312,15 @@ static __attribute__((noinline)) void crash_now(const char *what)
 
 		asm volatile("divl %2" : "=a"(x) : "a"(1), "r"(zero), "d"(0));
 	} else if (!strcmp(what, "gp")) {
-		(void)*(volatile unsigned long *)0x8000000000000000UL; /* non-canonical */
+		(void)*(volatile unsigned long
+				*)0x8000000000000000UL; /* non-canonical */
 	} else if (!strcmp(what, "bp")) {
 		asm volatile("int3");
 	} else if (!strcmp(what, "stack")) {
 		overflow_stack(0);
 	} else {
-		printk(LOG_WARN "crashtest: unknown fault '%s' (pf ud de gp bp stack)\n",
+		printk(LOG_WARN
+		       "crashtest: unknown fault '%s' (pf ud de gp bp stack)\n",
 		       what);
 		return;
 	}

@@ -18,7 +18,8 @@ SELFTEST(traps, extable_turns_faults_into_efault)
 	ST_CHECK_EQ(t, v, 0x1234);
 	/* Nothing is mapped at 4 KiB, and non-canonical addresses fault (#GP). */
 	ST_CHECK_EQ(t, probe_read_u64((void *)0x1000, &v), -EFAULT);
-	ST_CHECK_EQ(t, probe_read_u64((void *)0x8000000000000000UL, &v), -EFAULT);
+	ST_CHECK_EQ(t, probe_read_u64((void *)0x8000000000000000UL, &v),
+		    -EFAULT);
 	ST_CHECK_EQ(t, probe_write_u64((void *)0x1000, 1), -EFAULT);
 	/* Read-only data cannot be written. */
 	ST_CHECK_EQ(t, probe_write_u64((void *)&t->name, 1) == -EFAULT, 0);
@@ -35,8 +36,10 @@ SELFTEST(traps, rdmsr_safe_survives_missing_msrs)
 	 * unknown MSRs as 0 instead; the fixup itself is covered by the
 	 * extable test either way.
 	 */
-	if (rdmsr_safe(0xdeadbeef, &v) == 0 && v == 0 && cpu_features.hypervisor)
-		selftest_skip(t, "the hypervisor reads unknown MSRs as 0 (no #GP)");
+	if (rdmsr_safe(0xdeadbeef, &v) == 0 && v == 0 &&
+	    cpu_features.hypervisor)
+		selftest_skip(
+			t, "the hypervisor reads unknown MSRs as 0 (no #GP)");
 	else
 		ST_CHECK_EQ(t, rdmsr_safe(0xdeadbeef, &v), -EFAULT);
 }
@@ -69,15 +72,18 @@ SELFTEST(traps, registered_vector_and_breakpoint_return)
 SELFTEST(traps, symbols_name_functions)
 {
 	unsigned long off, size;
-	const char *name = symbol_lookup((unsigned long)symbol_lookup, &off, &size);
+	const char *name =
+		symbol_lookup((unsigned long)symbol_lookup, &off, &size);
 
-	ST_CHECK(t, name && !strcmp(name, "symbol_lookup"), "got %s", name ?: "nothing");
+	ST_CHECK(t, name && !strcmp(name, "symbol_lookup"), "got %s",
+		 name ?: "nothing");
 	ST_CHECK_EQ(t, off, 0);
 	ST_CHECK(t, size > 0, "size 0");
 	name = symbol_lookup((unsigned long)symbol_lookup + 5, &off, &size);
 	ST_CHECK(t, name && !strcmp(name, "symbol_lookup") && off == 5,
 		 "symbol_lookup+5 gave %s+%lu", name ?: "nothing", off);
-	ST_CHECK(t, symbol_lookup(0x1000, &off, &size) == NULL, "low address named");
+	ST_CHECK(t, symbol_lookup(0x1000, &off, &size) == NULL,
+		 "low address named");
 }
 
 SELFTEST(traps, ist_stacks_have_guards)
@@ -93,7 +99,8 @@ SELFTEST(traps, ist_stacks_have_guards)
 
 		asm volatile("sgdt %0; str %1" : "=m"(gdtr), "=r"(tr));
 		gdt = (const uint64_t *)gdtr.base;
-		base = ((gdt[tr >> 3] >> 16) & 0xffffff) | (((gdt[tr >> 3] >> 56) & 0xff) << 24) |
+		base = ((gdt[tr >> 3] >> 16) & 0xffffff) |
+		       (((gdt[tr >> 3] >> 56) & 0xff) << 24) |
 		       (gdt[(tr >> 3) + 1] << 32);
 		tss = (struct tss64 *)base;
 		if (i >= NR_IST) {
@@ -101,8 +108,11 @@ SELFTEST(traps, ist_stacks_have_guards)
 			continue;
 		}
 		ST_CHECK(t, ist_stack_name(tss->ist[i] - 8, &guard) && !guard,
-			 "IST%u top %#lx is not in a known stack", i + 1, tss->ist[i]);
-		ST_CHECK(t, ist_stack_name(tss->ist[i] - STACK_SIZE - 8, &guard) && guard,
+			 "IST%u top %#lx is not in a known stack", i + 1,
+			 tss->ist[i]);
+		ST_CHECK(t,
+			 ist_stack_name(tss->ist[i] - STACK_SIZE - 8, &guard) &&
+				 guard,
 			 "IST%u: no guard page below", i + 1);
 	}
 }

@@ -33,7 +33,10 @@ static void number(struct out *o, unsigned long long v, bool neg, int base,
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
 	int n = 0, len;
-	char sign = neg ? '-' : flags & F_PLUS ? '+' : flags & F_SPACE ? ' ' : 0;
+	char sign = neg		      ? '-'
+		    : flags & F_PLUS  ? '+'
+		    : flags & F_SPACE ? ' '
+				      : 0;
 	const char *prefix = "";
 
 	do {
@@ -69,7 +72,7 @@ static void number(struct out *o, unsigned long long v, bool neg, int base,
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct out o = { buf, size, 0 };
+	struct out o = {buf, size, 0};
 
 	for (; *fmt; fmt++) {
 		int flags = 0, width = 0, prec = -1, lng = 0;
@@ -146,7 +149,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 			if (!str)
 				str = "(null)";
-			len = (int)strnlen(str, prec < 0 ? (size_t)-1 : (size_t)prec);
+			len = (int)strnlen(str, prec < 0 ? (size_t)-1
+							 : (size_t)prec);
 			if (!(flags & F_LEFT))
 				pad(&o, ' ', width - len);
 			for (int i = 0; i < len; i++)
@@ -156,8 +160,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		}
 		case 'p':
-			number(&o, (uintptr_t)va_arg(ap, void *), false, 16, false,
-			       flags | F_ALT, width, prec);
+			number(&o, (uintptr_t)va_arg(ap, void *), false, 16,
+			       false, flags | F_ALT, width, prec);
 			break;
 		case 'd':
 		case 'i':
@@ -171,7 +175,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				s = (short)s;
 			else if (lng <= -2)
 				s = (signed char)s;
-			number(&o, s < 0 ? -(unsigned long long)s : (unsigned long long)s,
+			number(&o,
+			       s < 0 ? -(unsigned long long)s
+				     : (unsigned long long)s,
 			       s < 0, 10, false, flags, width, prec);
 			break;
 		case 'u':
@@ -189,7 +195,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			else if (lng <= -2)
 				u = (unsigned char)u;
 			number(&o, u, false,
-			       *fmt == 'o' ? 8 : *fmt == 'u' ? 10 : 16,
+			       *fmt == 'o'   ? 8
+			       : *fmt == 'u' ? 10
+					     : 16,
 			       *fmt == 'X', flags & ~(F_PLUS | F_SPACE), width,
 			       prec);
 			break;

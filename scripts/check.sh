@@ -7,7 +7,8 @@
 # failed. Skipped tests are reported on the line before and counted in
 # neither number.
 #
-# Steps: the build (kernel, test ISO, trivial kernel), `make host-test`,
+# Steps: the build (kernel, test ISO, trivial kernel), `make format-check`,
+# `make host-test`,
 # `make fuzz-smoke`, the harness's self test, the QEMU matrix, and
 # scripts/test-crash.sh when present.
 #
@@ -74,6 +75,9 @@ make_step() { # make_step NAME KTAP(0|1) TARGET...
 echo "== build"
 built=1
 make_step build 0 "$kernel" "$iso" trivial || built=0
+
+echo "== style"
+make_step format-check 0 format-check
 
 echo "== host tests"
 make_step host-test 1 host-test

@@ -20,7 +20,8 @@ HT_CFLAGS := -std=gnu11 -g -O1 -DMICA_HOST -Iinclude -Itests/host \
 # The sources under test, and the test environment around them.
 ht-parser-srcs := boot/bootinfo.c boot/multiboot2.c boot/multiboot1.c \
 	kernel/lib.c
-ht-env-srcs := tests/host/harness.c tests/host/blob.c tests/host/invariants.c
+ht-env-srcs := tests/host/harness.c tools/host/support.c tests/host/blob.c \
+	tests/host/invariants.c
 ht-objs := $(patsubst %.c,$(HT)/%.o,$(ht-parser-srcs) $(ht-env-srcs))
 # mica's vsnprintf under another name, beside the C library's.
 ht-vsprintf := $(HT)/kernel/vsprintf-renamed.o
@@ -75,6 +76,7 @@ FZ_CFLAGS := -std=gnu11 -g -O1 -DMICA_HOST -Iinclude -Itests/host \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fz-srcs := tests/fuzz/fuzz_bootinfo.c boot/bootinfo.c boot/multiboot2.c \
 	boot/multiboot1.c kernel/cmdline.c kernel/lib.c tests/host/harness.c \
+	tools/host/support.c \
 	tests/host/blob.c tests/host/invariants.c
 
 $(FZ)/fuzz_bootinfo: $(fz-srcs) $(wildcard include/mica/*.h boot/*.h tests/host/*.h)

@@ -63,7 +63,9 @@ static inline uint64_t rdmsr(uint32_t msr)
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
-	asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+	asm volatile("wrmsr"
+		     :
+		     : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
 static inline uint64_t rdtsc(void)
@@ -74,15 +76,15 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-#define DEFINE_CR(n)                                                 \
-	static inline unsigned long read_cr##n(void)                 \
-	{                                                            \
-		unsigned long v;                                     \
-		asm volatile("mov %%cr" #n ", %0" : "=r"(v));        \
-		return v;                                            \
-	}                                                            \
-	static inline void write_cr##n(unsigned long v)              \
-	{                                                            \
+#define DEFINE_CR(n)                                                   \
+	static inline unsigned long read_cr##n(void)                   \
+	{                                                              \
+		unsigned long v;                                       \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v));          \
+		return v;                                              \
+	}                                                              \
+	static inline void write_cr##n(unsigned long v)                \
+	{                                                              \
 		asm volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
 	}
 DEFINE_CR(0)

@@ -20,22 +20,22 @@
 #define BOOT_MAX_RESERVED (BOOT_MAX_MODULES + 8)
 
 enum boot_mem_type {
-	BOOT_MEM_RAM = 1,         /* usable RAM */
-	BOOT_MEM_RESERVED = 2,    /* firmware, MMIO, anything unknown */
-	BOOT_MEM_ACPI = 3,        /* ACPI tables, reclaimable after parsing */
-	BOOT_MEM_NVS = 4,         /* ACPI NVS: never touched */
-	BOOT_MEM_UNUSABLE = 5,    /* bad RAM */
+	BOOT_MEM_RAM = 1,      /* usable RAM */
+	BOOT_MEM_RESERVED = 2, /* firmware, MMIO, anything unknown */
+	BOOT_MEM_ACPI = 3,     /* ACPI tables, reclaimable after parsing */
+	BOOT_MEM_NVS = 4,      /* ACPI NVS: never touched */
+	BOOT_MEM_UNUSABLE = 5, /* bad RAM */
 };
 
 struct boot_mem_range {
 	paddr_t start;
-	paddr_t end; /* exclusive */
+	paddr_t end;   /* exclusive */
 	uint32_t type; /* enum boot_mem_type */
 };
 
 struct boot_module {
 	paddr_t start;
-	paddr_t end; /* exclusive */
+	paddr_t end;			       /* exclusive */
 	char cmdline[BOOT_MODULE_CMDLINE_MAX]; /* without the file name */
 };
 
@@ -48,8 +48,8 @@ enum boot_fb_type {
 struct boot_framebuffer {
 	uint32_t type; /* enum boot_fb_type */
 	paddr_t addr;
-	uint32_t pitch;  /* bytes per line */
-	uint32_t width;  /* pixels, or characters in text mode */
+	uint32_t pitch;	 /* bytes per line */
+	uint32_t width;	 /* pixels, or characters in text mode */
 	uint32_t height; /* pixels, or lines in text mode */
 	uint8_t bpp;
 	uint8_t red_pos, red_size;
@@ -64,7 +64,7 @@ enum boot_source {
 };
 
 struct boot_info {
-	uint32_t source; /* enum boot_source */
+	uint32_t source;   /* enum boot_source */
 	bool efi_firmware; /* the firmware was UEFI (boot services are gone) */
 	char loader_name[BOOT_LOADER_NAME_MAX];
 	char cmdline[BOOT_CMDLINE_MAX]; /* mica's own, without the file name */
@@ -88,7 +88,7 @@ struct boot_info {
 	struct boot_mem_range reserved[BOOT_MAX_RESERVED];
 
 	struct boot_framebuffer fb;
-	paddr_t acpi_rsdp; /* 0: not given by the loader, scan for it */
+	paddr_t acpi_rsdp;  /* 0: not given by the loader, scan for it */
 	paddr_t efi_systab; /* 0 unless booted by UEFI */
 };
 
@@ -115,7 +115,8 @@ int bootinfo_parse_mb2(struct boot_info *bi, const void *blob, size_t avail,
  */
 typedef int (*bootinfo_read_fn)(void *buf, paddr_t pa, size_t len);
 int bootinfo_parse_mb1(struct boot_info *bi, paddr_t info_pa,
-		       bootinfo_read_fn read_phys, const struct boot_image *img);
+		       bootinfo_read_fn read_phys,
+		       const struct boot_image *img);
 
 /*
  * Sort and normalise bi->memmap in place (see struct boot_info). Called by

@@ -43,9 +43,10 @@ int host_machine_memfd(void);
 
 /*
  * Hypervisor messages (printk) go to stderr unless a hook is set, which
- * then receives each formatted message instead.
+ * then receives each formatted message instead, with its level (LOGLVL_*)
+ * and without the level marker.
  */
-extern void (*host_log_hook)(const char *msg);
+extern void (*host_log_hook)(int level, const char *msg);
 
 /*
  * With host_panic_jmp set (see setjmp(3)), panic() longjmps there instead

@@ -31,9 +31,10 @@ struct initcall {
 	unsigned int level;
 } __aligned(16);
 
-#define __initcall(f, lvl)                                                 \
-	static const struct initcall __used __section("mica_initcall")     \
-		__aligned(16) __initcall_##f = { .fn = (f), .name = #f, .level = (lvl) }
+#define __initcall(f, lvl)                                             \
+	static const struct initcall __used __section("mica_initcall") \
+		__aligned(16) __initcall_##f = {                       \
+			.fn = (f), .name = #f, .level = (lvl)}
 
 extern const struct initcall __start_mica_initcall[], __stop_mica_initcall[];
 

@@ -6,8 +6,8 @@
 #ifndef MICA_LIB_H
 #define MICA_LIB_H
 
-#include <stdarg.h>
 #include <mica/types.h>
+#include <stdarg.h>
 
 #ifdef MICA_HOST
 #include <stdio.h>
@@ -47,10 +47,18 @@ int parse_size(const char *s, const char **end, uint64_t *out);
  * A message without one is LOG_INFO. loglvl= filters what the consoles
  * show; the log ring keeps everything.
  */
-#define LOG_ERR "\001" "1"
-#define LOG_WARN "\001" "2"
-#define LOG_INFO "\001" "3"
-#define LOG_DEBUG "\001" "4"
+#define LOG_ERR \
+	"\001"  \
+	"1"
+#define LOG_WARN \
+	"\001"   \
+	"2"
+#define LOG_INFO \
+	"\001"   \
+	"3"
+#define LOG_DEBUG \
+	"\001"    \
+	"4"
 #define LOGLVL_ERR 1
 #define LOGLVL_WARN 2
 #define LOGLVL_INFO 3
@@ -62,19 +70,19 @@ void vprintk(const char *fmt, va_list ap);
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
 #define BUG() panic("BUG at %s:%d", __FILE__, __LINE__)
-#define BUG_ON(c)                                                          \
-	do {                                                               \
-		if (unlikely(c))                                           \
+#define BUG_ON(c)                                                             \
+	do {                                                                  \
+		if (unlikely(c))                                              \
 			panic("BUG_ON(%s) at %s:%d", #c, __FILE__, __LINE__); \
 	} while (0)
 #ifdef NDEBUG
 #define ASSERT(c) ((void)0)
 #else
-#define ASSERT(c)                                                          \
-	do {                                                               \
-		if (unlikely(!(c)))                                        \
-			panic("ASSERT(%s) failed at %s:%d", #c, __FILE__,   \
-			      __LINE__);                                   \
+#define ASSERT(c)                                                         \
+	do {                                                              \
+		if (unlikely(!(c)))                                       \
+			panic("ASSERT(%s) failed at %s:%d", #c, __FILE__, \
+			      __LINE__);                                  \
 	} while (0)
 #endif
 

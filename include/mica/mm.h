@@ -35,9 +35,9 @@ typedef struct {
 typedef struct {
 	unsigned long p;
 } pfn_t;
-#define _mfn(x) ((mfn_t){ (x) })
+#define _mfn(x) ((mfn_t){(x)})
 #define mfn_x(x) ((x).m)
-#define _pfn(x) ((pfn_t){ (x) })
+#define _pfn(x) ((pfn_t){(x)})
 #define pfn_x(x) ((x).p)
 #else
 typedef unsigned long mfn_t;
@@ -76,7 +76,8 @@ struct page_info {
 			uint8_t order;
 			uint8_t group; /* its (list type, zone) (mm/buddy.h) */
 			uint16_t slot; /* its list: (list type, zone, order) */
-			uint32_t first_dirty; /* first page to scrub, or NO_DIRTY */
+			uint32_t
+				first_dirty; /* first page to scrub, or NO_DIRTY */
 		} free;
 	} u;
 
@@ -90,11 +91,11 @@ struct page_info {
 #define NO_DIRTY 0xffffffffu
 
 /* count_info */
-#define PGC_inuse (1UL << 63)      /* allocated (every page of the chunk) */
+#define PGC_inuse (1UL << 63)	   /* allocated (every page of the chunk) */
 #define PGC_free_head (1UL << 62)  /* first page of a free chunk */
 #define PGC_need_scrub (1UL << 61) /* free, and holds a domain's data */
 #define PGC_xen_heap (1UL << 60)   /* belongs to the xenheap */
-#define PGC_allocated (1UL << 59)  /* the owner holds its allocation reference */
+#define PGC_allocated (1UL << 59) /* the owner holds its allocation reference */
 #define PGC_count_mask ((1UL << 48) - 1)
 
 struct page_list_head {
@@ -105,13 +106,13 @@ struct page_list_head {
 #define MEMF_bits_shift 0 /* low 8 bits: address width, 0 = no limit */
 #define MEMF_bits(n) ((unsigned int)(n) << MEMF_bits_shift)
 #define MEMF_bits_mask 0xffu
-#define MEMF_zero (1u << 8)      /* zero-filled */
-#define MEMF_no_scrub (1u << 9)  /* dirty pages acceptable (the caller's own) */
+#define MEMF_zero (1u << 8)	 /* zero-filled */
+#define MEMF_no_scrub (1u << 9)	 /* dirty pages acceptable (the caller's own) */
 #define MEMF_no_owner (1u << 10) /* domheap pages not assigned to d */
-#define MEMF_guest (1u << 11)    /* domain memory: guest pageblocks */
-#define MEMF_exact_node 0        /* no NUMA: accepted, ignored */
+#define MEMF_guest (1u << 11)	 /* domain memory: guest pageblocks */
+#define MEMF_exact_node 0	 /* no NUMA: accepted, ignored */
 
-#define MAX_ORDER 18 /* 1 GiB */
+#define MAX_ORDER 18	  /* 1 GiB */
 #define PAGEBLOCK_ORDER 9 /* 2 MiB */
 #define PAGEBLOCK_PAGES (1UL << PAGEBLOCK_ORDER)
 
@@ -201,8 +202,8 @@ void heap_boot_init(const struct boot_info *bi);
 struct heap_stats {
 	unsigned long total_pages; /* handed to the heap */
 	unsigned long free_pages;
-	unsigned long dirty_pages; /* free, waiting to be scrubbed */
-	unsigned long free_blocks; /* wholly free 2 MiB pageblocks */
+	unsigned long dirty_pages;  /* free, waiting to be scrubbed */
+	unsigned long free_blocks;  /* wholly free 2 MiB pageblocks */
 	unsigned int largest_order; /* -1u when nothing is free */
 	unsigned long free_by_order[MAX_ORDER + 1];
 	unsigned long blocks_unmovable, blocks_guest, blocks_free, blocks_mixed;

@@ -33,13 +33,13 @@ struct kernel_param {
 	};
 } __aligned(16);
 
-#define __param(_name, _type, _size, _field, _val)                         \
-	static const struct kernel_param __used                            \
-	__section("mica_param") __aligned(16) __UNIQ_PARAM(__LINE__) = {   \
-		.name = _name,                                             \
-		.type = _type,                                             \
-		.size = _size,                                             \
-		._field = _val,                                            \
+#define __param(_name, _type, _size, _field, _val)                      \
+	static const struct kernel_param __used __section("mica_param") \
+		__aligned(16) __UNIQ_PARAM(__LINE__) = {                \
+			.name = _name,                                  \
+			.type = _type,                                  \
+			.size = _size,                                  \
+			._field = _val,                                 \
 	}
 #define __UNIQ_PARAM2(l) __param_##l
 #define __UNIQ_PARAM(l) __UNIQ_PARAM2(l)

@@ -33,14 +33,14 @@ struct selftest {
 	void (*fn)(struct selftest_ctx *t);
 } __aligned(16);
 
-#define SELFTEST(suite_, name_)                                            \
-	static void selftest_##suite_##_##name_(struct selftest_ctx *t);   \
-	static const struct selftest __used __section("mica_selftest")     \
-		__aligned(16) __selftest_##suite_##_##name_ = {            \
-			.suite = #suite_,                                  \
-			.name = #name_,                                    \
-			.fn = selftest_##suite_##_##name_,                 \
-		};                                                         \
+#define SELFTEST(suite_, name_)                                          \
+	static void selftest_##suite_##_##name_(struct selftest_ctx *t); \
+	static const struct selftest __used __section("mica_selftest")   \
+		__aligned(16) __selftest_##suite_##_##name_ = {          \
+			.suite = #suite_,                                \
+			.name = #name_,                                  \
+			.fn = selftest_##suite_##_##name_,               \
+	};                                                               \
 	static void selftest_##suite_##_##name_(struct selftest_ctx *t)
 
 extern const struct selftest __start_mica_selftest[], __stop_mica_selftest[];
@@ -49,21 +49,22 @@ extern const struct selftest __start_mica_selftest[], __stop_mica_selftest[];
 void selftest_fail(struct selftest_ctx *t, const char *file, int line,
 		   const char *fmt, ...) __printf(4, 5);
 void selftest_skip(struct selftest_ctx *t, const char *fmt, ...) __printf(2, 3);
-void selftest_error(struct selftest_ctx *t, const char *fmt, ...) __printf(2, 3);
+void selftest_error(struct selftest_ctx *t, const char *fmt, ...)
+	__printf(2, 3);
 
-#define ST_CHECK(t, cond, ...)                                             \
-	do {                                                               \
-		(t)->checks++;                                             \
-		if (!(cond))                                               \
+#define ST_CHECK(t, cond, ...)                                               \
+	do {                                                                 \
+		(t)->checks++;                                               \
+		if (!(cond))                                                 \
 			selftest_fail((t), __FILE__, __LINE__, __VA_ARGS__); \
 	} while (0)
 
-#define ST_CHECK_EQ(t, a, b)                                               \
-	do {                                                               \
-		unsigned long long a_ = (unsigned long long)(a);           \
-		unsigned long long b_ = (unsigned long long)(b);           \
-		ST_CHECK(t, a_ == b_, "%s == %s: %#llx != %#llx", #a, #b,  \
-			 a_, b_);                                          \
+#define ST_CHECK_EQ(t, a, b)                                                  \
+	do {                                                                  \
+		unsigned long long a_ = (unsigned long long)(a);              \
+		unsigned long long b_ = (unsigned long long)(b);              \
+		ST_CHECK(t, a_ == b_, "%s == %s: %#llx != %#llx", #a, #b, a_, \
+			 b_);                                                 \
 	} while (0)
 
 /* Run every test (or those whose "suite.name" starts with filter). */

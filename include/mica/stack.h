@@ -16,10 +16,10 @@ struct stack_with_guard {
 	uint8_t stack[STACK_SIZE];
 } __aligned(PAGE_SIZE);
 
-#define DEFINE_STACK(name)                                                 \
-	struct stack_with_guard name                                       \
-		__section(".bss.page_aligned") __aligned(PAGE_SIZE);       \
-	static const void *const __used __section("mica_guard")           \
+#define DEFINE_STACK(name)                                          \
+	struct stack_with_guard name __section(".bss.page_aligned") \
+		__aligned(PAGE_SIZE);                               \
+	static const void *const __used __section("mica_guard")     \
 		__guard_##name = &name.guard
 
 #define STACK_TOP(name) ((unsigned long)(name).stack + STACK_SIZE)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* printk and panic for the boot parsers in a host process (harness.h). */
+/*
+ * The tests' view of what mica prints: tools/host/support.c's printk hands
+ * every message here, and the tests ask what was said (harness.h).
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,19 +10,22 @@
 
 #include <mica/lib.h>
 
+#include <mica/host.h>
+
 #include "harness.h"
 
 char test_log[65536];
 static size_t log_len;
 bool log_echo;
-jmp_buf *panic_jmp;
-char panic_msg[512];
+
+static void capture(int level, const char *text);
 
 __attribute__((constructor)) static void harness_init(void)
 {
 	const char *v = getenv("MICA_TEST_VERBOSE");
 
 	log_echo = v && *v && strcmp(v, "0");
+	host_log_hook = capture;
 }
 
 void log_reset(void)
@@ -52,48 +58,15 @@ unsigned int log_count(int level)
 	return n;
 }
 
-void vprintk(const char *fmt, va_list ap)
+/* Every message mica prints (tools/host/support.c) comes here. */
+static void capture(int level, const char *text)
 {
-	char buf[2048];
-	const char *p = buf;
-	int level = LOGLVL_INFO;
 	int n;
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (p[0] == '\001' && p[1] >= '1' && p[1] <= '4') {
-		level = p[1] - '0';
-		p += 2;
-	}
 	if (log_echo)
-		fprintf(stderr, "[%d] %s", level, p);
+		fprintf(stderr, "[%d] %s", level, text);
 	n = snprintf(test_log + log_len, sizeof(test_log) - log_len, "\x1e%d%s",
-		     level, p);
+		     level, text);
 	if (n > 0)
 		log_len = MIN(log_len + (size_t)n, sizeof(test_log) - 1);
-}
-
-void printk(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintk(fmt, ap);
-	va_end(ap);
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(panic_msg, sizeof(panic_msg), fmt, ap);
-	va_end(ap);
-	if (panic_jmp) {
-		jmp_buf *j = panic_jmp;
-
-		panic_jmp = NULL;
-		longjmp(*j, 1);
-	}
-	fprintf(stderr, "mica panic: %s\n", panic_msg);
-	abort();
 }

@@ -7,6 +7,7 @@
 #ifndef TESTS_HOST_HARNESS_H
 #define TESTS_HOST_HARNESS_H
 
+#include <mica/host.h>
 #include <setjmp.h>
 #include <stdbool.h>
 
@@ -21,8 +22,8 @@ unsigned int log_count(int level);
 /* printk also goes to stderr when set (MICA_TEST_VERBOSE=1 sets it). */
 extern bool log_echo;
 
-/* With panic_jmp set, panic() longjmps there instead of aborting. */
-extern jmp_buf *panic_jmp;
-extern char panic_msg[512];
+/* panic() longjmps to host_panic_jmp when set (include/mica/host.h). */
+#define panic_jmp host_panic_jmp
+#define panic_msg host_panic_msg
 
 #endif

@@ -84,7 +84,7 @@ fail:
 
 int host_machine_init(unsigned long nr_frames)
 {
-	struct host_range all = { 0, nr_frames };
+	struct host_range all = {0, nr_frames};
 
 	return host_machine_init_ranges(nr_frames, &all, 1);
 }

@@ -7,21 +7,24 @@
 #include <mica/host.h>
 #include <mica/lib.h>
 
-void (*host_log_hook)(const char *msg);
+void (*host_log_hook)(int level, const char *msg);
 jmp_buf *host_panic_jmp;
 char host_panic_msg[512];
 
 void vprintk(const char *fmt, va_list ap)
 {
-	char buf[1024];
+	char buf[2048];
 	const char *p = buf;
+	int level = LOGLVL_INFO;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	/* Drop the level marker (LOG_ERR etc.). */
-	if (p[0] == '\001' && p[1])
+	/* The level marker (LOG_ERR etc.) becomes an argument. */
+	if (p[0] == '\001' && p[1] >= '1' && p[1] <= '4') {
+		level = p[1] - '0';
 		p += 2;
+	}
 	if (host_log_hook)
-		host_log_hook(p);
+		host_log_hook(level, p);
 	else
 		fputs(p, stderr);
 }
