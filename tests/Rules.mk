@@ -112,7 +112,8 @@ fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap
 
 # The heap fuzzer: the real mm/ sources (the host library's list), debug
 # build. Seeds in tests/fuzz/corpus-heap, findings in $(FZ)/heap-corpus,
-# crashes as $(FZ)/heap-crash-*.
+# crashes as $(FZ)/heap-crash-*. Long inputs from the start
+# (-len_control=0): an input is an operation sequence, and depth pays.
 fzh-srcs := tests/fuzz/fuzz_heap.c $(host-lib-srcs)
 
 $(FZ)/fuzz_heap: $(fzh-srcs) tests/fuzz/fuzz_heap.ignorelist \
@@ -124,8 +125,8 @@ $(FZ)/fuzz_heap: $(fzh-srcs) tests/fuzz/fuzz_heap.ignorelist \
 		-o $@ $(fzh-srcs)
 
 fuzz-heap-run = mkdir -p $(FZ)/heap-corpus && $(FZ)/fuzz_heap \
-	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=2048 \
-	-print_final_stats=1 -artifact_prefix=$(FZ)/heap- \
+	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=1024 \
+	-len_control=0 -print_final_stats=1 -artifact_prefix=$(FZ)/heap- \
 	$(FZ)/heap-corpus tests/fuzz/corpus-heap
 
 .PHONY: fuzz-heap
