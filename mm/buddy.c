@@ -50,7 +50,8 @@ uint32_t buddy_orders(unsigned int z, unsigned int list)
 }
 
 /* u.free and the word free_info() builds must agree (little-endian). */
-BUILD_BUG_ON(offsetof(struct page_info, u.free.order) != offsetof(struct page_info, u.type_info));
+BUILD_BUG_ON(offsetof(struct page_info, u.free.order) !=
+	     offsetof(struct page_info, u.type_info));
 BUILD_BUG_ON(sizeof(((struct page_info *)0)->u.free) != sizeof(unsigned long));
 BUILD_BUG_ON(sizeof(struct page_info) > 32);
 BUILD_BUG_ON(BUDDY_SLOT(NR_LISTS, 0, 0) > 0xffff);

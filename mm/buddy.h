@@ -19,9 +19,11 @@
 #define NR_ZONES 33
 
 enum list_type {
-	LIST_BLOCK = 0,     /* wholly free pageblocks; everything if grouping is off */
-	LIST_UNMOVABLE = 1, /* in unmovable pageblocks (xenheap, page tables, small) */
-	LIST_GUEST = 2,     /* in guest pageblocks (domain memory) */
+	LIST_BLOCK =
+		0, /* wholly free pageblocks; everything if grouping is off */
+	LIST_UNMOVABLE =
+		1, /* in unmovable pageblocks (xenheap, page tables, small) */
+	LIST_GUEST = 2, /* in guest pageblocks (domain memory) */
 	NR_LISTS
 };
 
@@ -52,7 +54,7 @@ void buddy_init(void);
  * zone) and the zones present per list type.
  */
 #define NR_ORDERS (MAX_ORDER + 1)
-#define BUDDY_GROUP(list, z) ((list) * NR_ZONES + (z))
+#define BUDDY_GROUP(list, z) ((list)*NR_ZONES + (z))
 #define BUDDY_SLOT(list, z, order) (BUDDY_GROUP(list, z) * NR_ORDERS + (order))
 extern struct page_list_head buddy_heads[NR_LISTS * NR_ZONES * NR_ORDERS];
 extern uint32_t buddy_order_mask[NR_LISTS * NR_ZONES]; /* by group */
@@ -64,7 +66,8 @@ extern uint64_t buddy_zone_mask[NR_LISTS];
 
 /* page_info.u.free as one word, so that filing a chunk is one store. */
 static __always_inline unsigned long free_info(unsigned int order,
-					       unsigned int group, unsigned int slot,
+					       unsigned int group,
+					       unsigned int slot,
 					       uint32_t first_dirty)
 {
 	return order | (group << 8) | ((unsigned long)slot << 16) |
@@ -75,7 +78,8 @@ static __always_inline unsigned long free_info(unsigned int order,
  * File the chunk [mfn, mfn + 2^order) of zone z on `list`: clean chunks at
  * the head, dirty ones (first_dirty != NO_DIRTY) at the tail.
  */
-static __always_inline void buddy_insert_z(unsigned long mfn, unsigned int order,
+static __always_inline void buddy_insert_z(unsigned long mfn,
+					   unsigned int order,
 					   unsigned int list, unsigned int z,
 					   uint32_t first_dirty)
 {
@@ -105,7 +109,8 @@ static __always_inline void buddy_insert_z(unsigned long mfn, unsigned int order
 }
 
 static __always_inline void buddy_insert(unsigned long mfn, unsigned int order,
-					 unsigned int list, uint32_t first_dirty)
+					 unsigned int list,
+					 uint32_t first_dirty)
 {
 	buddy_insert_z(mfn, order, list, zone_of(mfn), first_dirty);
 }
@@ -166,7 +171,9 @@ static inline unsigned long buddy_find(unsigned int list, unsigned int lo,
 		uint32_t all = buddy_order_mask[BUDDY_GROUP(list, z)];
 
 		if (all & want)
-			return buddy_heads[BUDDY_SLOT(list, z, __builtin_ctz(all & want))].head;
+			return buddy_heads
+				[BUDDY_SLOT(list, z, __builtin_ctz(all & want))]
+					.head;
 		if (!all)
 			buddy_zone_mask[list] &= ~(1UL << z);
 		zones &= ~(1UL << z);
@@ -182,7 +189,8 @@ static inline unsigned long buddy_find2(unsigned int a, uint32_t want_a,
 					unsigned int b, uint32_t want_b,
 					unsigned int zmax)
 {
-	uint64_t zones = (buddy_zone_mask[a] | buddy_zone_mask[b]) & zones_upto(zmax);
+	uint64_t zones =
+		(buddy_zone_mask[a] | buddy_zone_mask[b]) & zones_upto(zmax);
 
 	while (zones) {
 		unsigned int z = 63 - __builtin_clzl(zones);
@@ -190,9 +198,15 @@ static inline unsigned long buddy_find2(unsigned int a, uint32_t want_a,
 		uint32_t all_b = buddy_order_mask[BUDDY_GROUP(b, z)];
 
 		if (all_a & want_a)
-			return buddy_heads[BUDDY_SLOT(a, z, __builtin_ctz(all_a & want_a))].head;
+			return buddy_heads[BUDDY_SLOT(a, z,
+						      __builtin_ctz(all_a &
+								    want_a))]
+				.head;
 		if (all_b & want_b)
-			return buddy_heads[BUDDY_SLOT(b, z, __builtin_ctz(all_b & want_b))].head;
+			return buddy_heads[BUDDY_SLOT(b, z,
+						      __builtin_ctz(all_b &
+								    want_b))]
+				.head;
 		if (!all_a)
 			buddy_zone_mask[a] &= ~(1UL << z);
 		if (!all_b)
@@ -203,7 +217,8 @@ static inline unsigned long buddy_find2(unsigned int a, uint32_t want_a,
 }
 
 /* The head of list (z, order, list), or ~0UL. */
-unsigned long buddy_first(unsigned int z, unsigned int order, unsigned int list);
+unsigned long buddy_first(unsigned int z, unsigned int order,
+			  unsigned int list);
 
 /* The tail of list (z, order, list), or ~0UL. */
 unsigned long buddy_last(unsigned int z, unsigned int order, unsigned int list);

@@ -30,7 +30,8 @@ unsigned long arch_virt_to_mfn(const void *va)
 
 void *arch_boot_alloc(size_t bytes)
 {
-	paddr_t pa = boot_alloc_pages((unsigned int)((bytes + PAGE_SIZE - 1) >> PAGE_SHIFT), 1);
+	paddr_t pa = boot_alloc_pages(
+		(unsigned int)((bytes + PAGE_SIZE - 1) >> PAGE_SHIFT), 1);
 
 	return pa ? __va(pa) : NULL;
 }
@@ -41,7 +42,8 @@ static bool frame_is_ram(const struct boot_info *bi, unsigned long first,
 	for (unsigned int i = 0; i < bi->nr_memmap; i++) {
 		const struct boot_mem_range *r = &bi->memmap[i];
 
-		if (r->type == BOOT_MEM_RAM && (r->start >> PAGE_SHIFT) <= last &&
+		if (r->type == BOOT_MEM_RAM &&
+		    (r->start >> PAGE_SHIFT) <= last &&
 		    ((r->end - 1) >> PAGE_SHIFT) >= first)
 			return true;
 	}
@@ -62,9 +64,13 @@ void heap_boot_init(const struct boot_info *bi)
 
 	for (unsigned int i = 0; i < bi->nr_memmap; i++)
 		if (bi->memmap[i].type == BOOT_MEM_RAM)
-			nr_frames = MAX(nr_frames, (unsigned long)(bi->memmap[i].end >> PAGE_SHIFT));
-	if ((nr_frames * sizeof(struct page_info)) > FRAMETABLE_VIRT_END - FRAMETABLE_VIRT_START)
-		nr_frames = (FRAMETABLE_VIRT_END - FRAMETABLE_VIRT_START) / sizeof(struct page_info);
+			nr_frames = MAX(nr_frames,
+					(unsigned long)(bi->memmap[i].end >>
+							PAGE_SHIFT));
+	if ((nr_frames * sizeof(struct page_info)) >
+	    FRAMETABLE_VIRT_END - FRAMETABLE_VIRT_START)
+		nr_frames = (FRAMETABLE_VIRT_END - FRAMETABLE_VIRT_START) /
+			    sizeof(struct page_info);
 
 	zero_page = boot_alloc_pages(1, 1);
 	ft_pages = (nr_frames + PAGE_INFOS_PER_PAGE - 1) / PAGE_INFOS_PER_PAGE;
@@ -88,9 +94,12 @@ void heap_boot_init(const struct boot_info *bi)
 
 	n = boot_free_ranges(free, ARRAY_SIZE(free));
 	for (unsigned int i = 0; i < n; i++)
-		heap_add_range(maddr_to_mfn(free[i].start), maddr_to_mfn(free[i].end));
+		heap_add_range(maddr_to_mfn(free[i].start),
+			       maddr_to_mfn(free[i].end));
 	printk("Heap: %lu frames, frame table %lu KiB (%lu KiB over RAM), %s split, grouping %s\n",
 	       nr_frames, ft_pages * 4, backed * 4,
-	       heap_scramble ? "scrambled" : "lower-half", heap_grouping ? "on" : "off");
-	keyhandler_register('m', dump_heap_key, "dump the heap: free memory by zone and order");
+	       heap_scramble ? "scrambled" : "lower-half",
+	       heap_grouping ? "on" : "off");
+	keyhandler_register('m', dump_heap_key,
+			    "dump the heap: free memory by zone and order");
 }

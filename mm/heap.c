@@ -41,7 +41,7 @@ bool heap_scramble = true;
 bool heap_scramble = false;
 #endif
 bool heap_grouping = true;
-static uint64_t scramble_state = 0x9e3779b97f4a7c15UL;
+static uint64_t scramble_state;
 
 static int parse_alloc_order(const char *s)
 {
@@ -56,26 +56,29 @@ static int parse_alloc_order(const char *s)
 custom_param("alloc_order", parse_alloc_order);
 boolean_param("heap_grouping", heap_grouping);
 
-
 int heap_init(unsigned long nr_frames)
 {
 	if (nr_frames > (1UL << 32) - 1)
-		nr_frames = (1UL << 32) - 1; /* lists link 32-bit frame numbers */
+		nr_frames =
+			(1UL << 32) - 1; /* lists link 32-bit frame numbers */
 	buddy_init();
 	pb_type = arch_boot_alloc((nr_frames >> PAGEBLOCK_ORDER) + 1);
 	if (!pb_type)
 		return -ENOMEM;
 	max_page = nr_frames;
 	total_pages = free_pages = dirty_pages = 0;
+	/* The same sequence of calls makes the same choices on every heap. */
+	scramble_state = 0x9e3779b97f4a7c15UL;
 	return 0;
 }
 
-static __always_inline unsigned int list_for(unsigned long mfn, unsigned int order)
+static __always_inline unsigned int list_for(unsigned long mfn,
+					     unsigned int order)
 {
 	if (!heap_grouping || order >= PAGEBLOCK_ORDER)
 		return LIST_BLOCK;
 	return pb_type[mfn >> PAGEBLOCK_ORDER] == PB_GUEST ? LIST_GUEST
-							     : LIST_UNMOVABLE;
+							   : LIST_UNMOVABLE;
 }
 
 /*
@@ -160,8 +163,8 @@ static uint64_t scramble_next(void)
  * zone a partly used pageblock of the requester's type comes before a free
  * one. Only when no zone has either is a pageblock of the other type used.
  */
-static __always_inline unsigned long find_chunk(unsigned int order, unsigned int list,
-				unsigned int zmax)
+static __always_inline unsigned long
+find_chunk(unsigned int order, unsigned int list, unsigned int zmax)
 {
 	unsigned long m;
 
@@ -169,12 +172,13 @@ static __always_inline unsigned long find_chunk(unsigned int order, unsigned int
 		return buddy_find(LIST_BLOCK, order, MAX_ORDER, zmax);
 	if (order >= PAGEBLOCK_ORDER)
 		return buddy_find(LIST_BLOCK, order, MAX_ORDER, zmax);
-	m = buddy_find2(list, orders_between(order, PAGEBLOCK_ORDER - 1), LIST_BLOCK,
-			orders_between(PAGEBLOCK_ORDER, MAX_ORDER), zmax);
+	m = buddy_find2(list, orders_between(order, PAGEBLOCK_ORDER - 1),
+			LIST_BLOCK, orders_between(PAGEBLOCK_ORDER, MAX_ORDER),
+			zmax);
 	if (m != NIL)
 		return m;
-	return buddy_find(list == LIST_GUEST ? LIST_UNMOVABLE : LIST_GUEST, order,
-			  PAGEBLOCK_ORDER - 1, zmax);
+	return buddy_find(list == LIST_GUEST ? LIST_UNMOVABLE : LIST_GUEST,
+			  order, PAGEBLOCK_ORDER - 1, zmax);
 }
 
 /*
@@ -182,9 +186,9 @@ static __always_inline unsigned long find_chunk(unsigned int order, unsigned int
  * filing the halves not handed out. Returns the mfn handed out; *fd is the
  * chunk's first dirty frame on entry and the result's on return.
  */
-static __attribute__((noinline)) unsigned long split(unsigned long m, unsigned int k,
-						     unsigned int order, unsigned int list,
-						     uint32_t *fd)
+static __attribute__((noinline)) unsigned long
+split(unsigned long m, unsigned int k, unsigned int order, unsigned int list,
+      uint32_t *fd)
 {
 	unsigned int z = zone_of(m), block_list = NR_LISTS;
 	bool breaking_block = k >= PAGEBLOCK_ORDER;
@@ -193,7 +197,9 @@ static __attribute__((noinline)) unsigned long split(unsigned long m, unsigned i
 	while (k > order) {
 		unsigned long half = 1UL << --k;
 		unsigned long keep = m + half; /* the half filed as free */
-		uint32_t keep_fd = f == NO_DIRTY ? NO_DIRTY : f >= half ? f - half : 0;
+		uint32_t keep_fd = f == NO_DIRTY ? NO_DIRTY
+				   : f >= half	 ? f - half
+						 : 0;
 		unsigned int lt = LIST_BLOCK;
 
 		if (unlikely(heap_scramble)) {
@@ -211,7 +217,9 @@ static __attribute__((noinline)) unsigned long split(unsigned long m, unsigned i
 				/* Breaking a free pageblock gives it the requester's type. */
 				if (breaking_block)
 					pb_type[m >> PAGEBLOCK_ORDER] =
-						list == LIST_GUEST ? PB_GUEST : PB_UNMOVABLE;
+						list == LIST_GUEST
+							? PB_GUEST
+							: PB_UNMOVABLE;
 				block_list = list_for(m, k);
 			}
 			lt = block_list;
@@ -227,8 +235,10 @@ static __attribute__((noinline)) unsigned long split(unsigned long m, unsigned i
  * larger one as needed. Its frames are not yet marked in use. Returns its
  * mfn and its first dirty frame, or NIL.
  */
-static __always_inline unsigned long take_chunk(unsigned int order, unsigned int memflags,
-				unsigned int list, uint32_t *first_dirty)
+static __always_inline unsigned long take_chunk(unsigned int order,
+						unsigned int memflags,
+						unsigned int list,
+						uint32_t *first_dirty)
 {
 	unsigned int bits = memflags & MEMF_bits_mask;
 	unsigned int zmax = NR_ZONES - 1;
@@ -248,7 +258,8 @@ static __always_inline unsigned long take_chunk(unsigned int order, unsigned int
 	pg = frame_table + m;
 	if (unlikely(heap_scramble) && (scramble_next() & 1)) {
 		/* The other end of the same list. */
-		m = buddy_last(buddy_zone_of(pg), pg->u.free.order, buddy_list_of(pg));
+		m = buddy_last(buddy_zone_of(pg), pg->u.free.order,
+			       buddy_list_of(pg));
 		pg = frame_table + m;
 	}
 	k = pg->u.free.order;
@@ -257,7 +268,8 @@ static __always_inline unsigned long take_chunk(unsigned int order, unsigned int
 	if (k > order)
 		m = split(m, k, order, list, first_dirty);
 	if (order >= PAGEBLOCK_ORDER)
-		for (unsigned long b = 0; b < (1UL << (order - PAGEBLOCK_ORDER)); b++)
+		for (unsigned long b = 0;
+		     b < (1UL << (order - PAGEBLOCK_ORDER)); b++)
 			pb_type[(m >> PAGEBLOCK_ORDER) + b] =
 				list == LIST_GUEST ? PB_GUEST : PB_UNMOVABLE;
 	return m;
@@ -265,7 +277,7 @@ static __always_inline unsigned long take_chunk(unsigned int order, unsigned int
 
 /* Mark nr frames from mfn in use, scrubbing or checking each as needed. */
 static __always_inline void claim_frames(unsigned long mfn, unsigned long nr,
-			 unsigned int memflags)
+					 unsigned int memflags)
 {
 	struct page_info *pg = frame_table + mfn;
 
@@ -289,8 +301,8 @@ static __always_inline void claim_frames(unsigned long mfn, unsigned long nr,
 	free_pages -= nr;
 }
 
-static __always_inline unsigned long alloc_heap(unsigned int order, unsigned int memflags,
-				unsigned int list)
+static __always_inline unsigned long
+alloc_heap(unsigned int order, unsigned int memflags, unsigned int list)
 {
 	uint32_t fd;
 	unsigned long m;
@@ -370,7 +382,8 @@ void free_xenheap_pages(void *v, unsigned int order)
 
 /* ---- the domheap ---- */
 
-static __always_inline void page_list_add_tail(struct page_list_head *h, unsigned long mfn)
+static __always_inline void page_list_add_tail(struct page_list_head *h,
+					       unsigned long mfn)
 {
 	struct page_info *pg = frame_table + mfn;
 
@@ -383,7 +396,8 @@ static __always_inline void page_list_add_tail(struct page_list_head *h, unsigne
 	h->tail = mfn;
 }
 
-static __always_inline void page_list_del(struct page_list_head *h, unsigned long mfn)
+static __always_inline void page_list_del(struct page_list_head *h,
+					  unsigned long mfn)
 {
 	struct page_info *pg = frame_table + mfn;
 
@@ -412,7 +426,8 @@ int assign_pages(struct domain *d, struct page_info *pg, unsigned int order,
 	unsigned long mfn = mfn_x(page_to_mfn(pg));
 
 	if (d->tot_pages > d->max_pages || n > d->max_pages - d->tot_pages) {
-		printk(LOG_WARN "heap: d%u: over its allocation (%lu + %lu pages > max %lu)\n",
+		printk(LOG_WARN
+		       "heap: d%u: over its allocation (%lu + %lu pages > max %lu)\n",
 		       d->domain_id, d->tot_pages, n, d->max_pages);
 		return -ENOMEM;
 	}
@@ -434,8 +449,8 @@ struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order,
 				      unsigned int memflags)
 {
 	bool assign = d && !(memflags & MEMF_no_owner);
-	unsigned int list = assign || (memflags & MEMF_guest) ? LIST_GUEST
-							     : LIST_UNMOVABLE;
+	unsigned int list =
+		assign || (memflags & MEMF_guest) ? LIST_GUEST : LIST_UNMOVABLE;
 	unsigned long m;
 
 	/* Refuse before taking anything: the commit below cannot fail. */
@@ -463,8 +478,8 @@ static __noreturn void bad_free(const struct page_info *pg, unsigned long i,
 		panic("heap: free_domheap_pages on xenheap mfn %#lx", mfn + i);
 	if (pg[i].v.owner != d)
 		panic("heap: freeing mfn %#lx of d%d with mfn %#lx of d%d in one chunk",
-		      mfn + i, pg[i].v.owner ? pg[i].v.owner->domain_id : -1, mfn,
-		      d ? d->domain_id : -1);
+		      mfn + i, pg[i].v.owner ? pg[i].v.owner->domain_id : -1,
+		      mfn, d ? d->domain_id : -1);
 	panic("heap: d%u's mfn %#lx freed twice", d->domain_id, mfn + i);
 }
 
@@ -476,7 +491,8 @@ void free_domheap_pages(struct page_info *pg, unsigned int order)
 
 	for (unsigned long i = 0; i < n; i++) {
 		if (unlikely(pg[i].v.owner != d ||
-			     (pg[i].count_info & (PGC_xen_heap | PGC_inuse)) != PGC_inuse ||
+			     (pg[i].count_info & (PGC_xen_heap | PGC_inuse)) !=
+				     PGC_inuse ||
 			     (d && !(pg[i].count_info & PGC_allocated))))
 			bad_free(pg, i, d);
 		if (d) {
@@ -528,9 +544,10 @@ struct page_info *alloc_contig_pages(unsigned long nr, unsigned long align,
 
 		while (tail + (1UL << o) > m + (1UL << order))
 			o--;
-		free_chunk(tail, o, fd == NO_DIRTY ? NO_DIRTY
-				    : fd > off ? (uint32_t)(fd - off)
-					       : 0);
+		free_chunk(tail, o,
+			   fd == NO_DIRTY ? NO_DIRTY
+			   : fd > off	  ? (uint32_t)(fd - off)
+					  : 0);
 		tail += 1UL << o;
 	}
 	return frame_table + m;

@@ -40,7 +40,8 @@ SELFTEST(heap, split_hands_out_lower_half)
 	domain_mm_init(&d, 1, N);
 	adjacent = alloc_run(t, &d);
 	/* One 2 MiB block, walked upwards; at most a jump or two between chunks. */
-	ST_CHECK(t, adjacent >= N - 3, "%u of %u pairs ascending", adjacent, N - 1);
+	ST_CHECK(t, adjacent >= N - 3, "%u of %u pairs ascending", adjacent,
+		 N - 1);
 	ST_CHECK_EQ(t, domain_relinquish_memory(&d), N);
 	heap_scramble = scramble;
 	ST_CHECK_EQ(t, heap_check(), 0);
@@ -89,8 +90,12 @@ SELFTEST(heap, memf_bits_is_a_limit)
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(pg); i++) {
 		pg[i] = alloc_domheap_pages(NULL, i % 2 ? 9 : 0, MEMF_bits(32));
-		ST_CHECK(t, pg[i] && page_to_maddr(pg[i]) + ((PAGE_SIZE << 9) - 1) < (1UL << 32),
-			 "MEMF_bits(32) gave %#lx", pg[i] ? page_to_maddr(pg[i]) : 0);
+		ST_CHECK(t,
+			 pg[i] &&
+				 page_to_maddr(pg[i]) + ((PAGE_SIZE << 9) - 1) <
+					 (1UL << 32),
+			 "MEMF_bits(32) gave %#lx",
+			 pg[i] ? page_to_maddr(pg[i]) : 0);
 	}
 	for (unsigned int i = 0; i < ARRAY_SIZE(pg); i++)
 		if (pg[i])
@@ -107,10 +112,13 @@ SELFTEST(heap, accounting_stops_at_max_pages)
 
 	domain_mm_init(&d, 2, 10);
 	for (unsigned int i = 0; i < 8; i++)
-		ST_CHECK(t, alloc_domheap_pages(&d, 0, 0) != NULL, "page %u", i);
-	ST_CHECK(t, alloc_domheap_pages(&d, 2, 0) == NULL, "order 2 beyond max_pages");
+		ST_CHECK(t, alloc_domheap_pages(&d, 0, 0) != NULL, "page %u",
+			 i);
+	ST_CHECK(t, alloc_domheap_pages(&d, 2, 0) == NULL,
+		 "order 2 beyond max_pages");
 	ST_CHECK(t, alloc_domheap_pages(&d, 1, 0) != NULL, "last two pages");
-	ST_CHECK(t, alloc_domheap_pages(&d, 0, 0) == NULL, "page beyond max_pages");
+	ST_CHECK(t, alloc_domheap_pages(&d, 0, 0) == NULL,
+		 "page beyond max_pages");
 	ST_CHECK_EQ(t, d.tot_pages, 10);
 	ST_CHECK_EQ(t, domain_relinquish_memory(&d), 10);
 	ST_CHECK_EQ(t, heap_check(), 0);
@@ -150,7 +158,8 @@ SELFTEST(heap, freed_pages_are_scrubbed)
 	p = arch_mfn_to_virt(mfn_of(pg));
 	memset((void *)p, 0x5a, PAGE_SIZE);
 	free_domheap_pages(pg, 0);
-	ST_CHECK(t, pg->count_info & PGC_need_scrub, "freed page not marked dirty");
+	ST_CHECK(t, pg->count_info & PGC_need_scrub,
+		 "freed page not marked dirty");
 	/* What the idle loop does, until the page is clean. */
 	do
 		heap_scrub_some(1024);
@@ -158,7 +167,8 @@ SELFTEST(heap, freed_pages_are_scrubbed)
 	heap_get_stats(&s);
 	for (unsigned int i = 0; i < PAGE_SIZE / 8; i++)
 		if (p[i] == 0x5a5a5a5a5a5a5a5aUL) {
-			ST_CHECK(t, false, "word %u still holds the domain's data", i);
+			ST_CHECK(t, false,
+				 "word %u still holds the domain's data", i);
 			break;
 		}
 	ST_CHECK_EQ(t, heap_check(), 0);

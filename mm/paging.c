@@ -61,8 +61,8 @@ paddr_t boot_alloc_pages(unsigned int nr, unsigned int align_pages)
 
 	if (handed_to_heap) {
 		/* Exactly nr frames, zeroed, from the heap. */
-		struct page_info *pg = alloc_contig_pages(nr, align_pages ? align_pages : 1,
-							  MEMF_zero);
+		struct page_info *pg = alloc_contig_pages(
+			nr, align_pages ? align_pages : 1, MEMF_zero);
 
 		return pg ? page_to_maddr(pg) : 0;
 	}
@@ -132,7 +132,8 @@ static uint64_t *table_va(uint64_t entry)
  * intermediate tables as needed. NULL if memory ran out or a large page
  * is in the way.
  */
-static uint64_t *walk_create(uint64_t *root, unsigned long va, unsigned int level)
+static uint64_t *walk_create(uint64_t *root, unsigned long va,
+			     unsigned int level)
 {
 	uint64_t *t = root;
 
@@ -182,7 +183,8 @@ static int map_direct(uint64_t *root, paddr_t pa, paddr_t end, uint64_t flags)
 	while (pa < end) {
 		unsigned int level = 1;
 
-		if (cpu_features.page1gb && IS_ALIGNED(pa, 1UL << L3_PAGE_SHIFT) &&
+		if (cpu_features.page1gb &&
+		    IS_ALIGNED(pa, 1UL << L3_PAGE_SHIFT) &&
 		    end - pa >= (1UL << L3_PAGE_SHIFT))
 			level = 3;
 		else if (IS_ALIGNED(pa, 1UL << L2_PAGE_SHIFT) &&
@@ -197,7 +199,8 @@ static int map_direct(uint64_t *root, paddr_t pa, paddr_t end, uint64_t flags)
 
 static bool is_guard(unsigned long va)
 {
-	for (const void *const *g = __start_mica_guard; g < __stop_mica_guard; g++)
+	for (const void *const *g = __start_mica_guard; g < __stop_mica_guard;
+	     g++)
 		if ((unsigned long)*g == va)
 			return true;
 	return false;
@@ -223,7 +226,8 @@ static unsigned int nr_early_maps;
 
 static bool directmap_type(uint32_t type)
 {
-	return type == BOOT_MEM_RAM || type == BOOT_MEM_ACPI || type == BOOT_MEM_NVS;
+	return type == BOOT_MEM_RAM || type == BOOT_MEM_ACPI ||
+	       type == BOOT_MEM_NVS;
 }
 
 static int map_phys_range(uint64_t *root, paddr_t pa, paddr_t end,
@@ -252,9 +256,12 @@ int map_pages_to_xen(unsigned long va, paddr_t pa, unsigned long nr,
 	if (!root)
 		return -1;
 	for (unsigned long i = 0; i < nr; i++)
-		if (map_one(root, va + (i << PAGE_SHIFT), pa + (i << PAGE_SHIFT), 1,
-			    flags | _PAGE_PRESENT | global_bit | _PAGE_ACCESSED |
-				    (flags & _PAGE_RW ? _PAGE_DIRTY : 0) | nx_bit))
+		if (map_one(root, va + (i << PAGE_SHIFT),
+			    pa + (i << PAGE_SHIFT), 1,
+			    flags | _PAGE_PRESENT | global_bit |
+				    _PAGE_ACCESSED |
+				    (flags & _PAGE_RW ? _PAGE_DIRTY : 0) |
+				    nx_bit))
 			return -1;
 	return 0;
 }
@@ -288,8 +295,7 @@ void *phys_map(paddr_t pa, size_t len, enum phys_attr attr)
 {
 	paddr_t end = pa + len;
 
-	if (!len || end < pa ||
-	    end > DIRECTMAP_VIRT_END - DIRECTMAP_VIRT_START)
+	if (!len || end < pa || end > DIRECTMAP_VIRT_END - DIRECTMAP_VIRT_START)
 		return NULL;
 	if (!l4) {
 		/* The early tables map 0..4 GiB; remember it for the final ones. */
@@ -343,7 +349,8 @@ void paging_init(const struct boot_info *bi)
 		if (!directmap_type(r->type) || s >= e)
 			continue;
 		if (e > DIRECTMAP_VIRT_END - DIRECTMAP_VIRT_START) {
-			printk(LOG_WARN "paging: memory above %#lx is beyond the direct map and left out\n",
+			printk(LOG_WARN
+			       "paging: memory above %#lx is beyond the direct map and left out\n",
 			       DIRECTMAP_VIRT_END - DIRECTMAP_VIRT_START);
 			e = DIRECTMAP_VIRT_END - DIRECTMAP_VIRT_START;
 			if (s >= e)
@@ -364,7 +371,8 @@ void paging_init(const struct boot_info *bi)
 	if (cpu_features.pge)
 		write_cr4(read_cr4() | X86_CR4_PGE);
 	printk("Paging: direct map of %lu MiB with %s pages, image W^X%s, %u guard pages\n",
-	       mapped >> 20, cpu_features.page1gb ? "1 GiB/2 MiB/4 KiB" : "2 MiB/4 KiB",
+	       mapped >> 20,
+	       cpu_features.page1gb ? "1 GiB/2 MiB/4 KiB" : "2 MiB/4 KiB",
 	       nx_bit ? " with NX" : " (no NX on this CPU)",
 	       (unsigned int)(__stop_mica_guard - __start_mica_guard));
 }

@@ -18,7 +18,8 @@ SELFTEST(paging, image_is_wx)
 	for (char *p = __text_start; p < __text_end; p += PAGE_SIZE) {
 		uint64_t e = paging_lookup((unsigned long)p, &level);
 
-		ST_CHECK(t, e && level == 1 && !(e & _PAGE_RW) && !(e & _PAGE_NX),
+		ST_CHECK(t,
+			 e && level == 1 && !(e & _PAGE_RW) && !(e & _PAGE_NX),
 			 "text page %p: entry %#lx level %u", p, e, level);
 	}
 	for (char *p = __rodata_start; p < __rodata_end; p += PAGE_SIZE) {
@@ -47,7 +48,8 @@ SELFTEST(paging, guard_pages_unmapped)
 	for (const void *const *g = __start_mica_guard; g < __stop_mica_guard;
 	     g++, n++) {
 		uint64_t below = paging_lookup((unsigned long)*g - 1, &level);
-		uint64_t above = paging_lookup((unsigned long)*g + PAGE_SIZE, &level);
+		uint64_t above =
+			paging_lookup((unsigned long)*g + PAGE_SIZE, &level);
 
 		ST_CHECK(t, !paging_lookup((unsigned long)*g, &level),
 			 "guard page %p is mapped", *g);
@@ -71,9 +73,12 @@ SELFTEST(paging, direct_map_covers_ram)
 			continue;
 		/* First, last and a few pages in between. */
 		for (unsigned int k = 0; k <= 8; k++) {
-			paddr_t pa = ROUNDDOWN(s + (e - s - PAGE_SIZE) / 8 * k, PAGE_SIZE);
-			uint64_t pte = paging_lookup((unsigned long)__va(pa), &level);
-			paddr_t mask = (1UL << (PAGE_SHIFT + 9 * (level - 1))) - 1;
+			paddr_t pa = ROUNDDOWN(s + (e - s - PAGE_SIZE) / 8 * k,
+					       PAGE_SIZE);
+			uint64_t pte =
+				paging_lookup((unsigned long)__va(pa), &level);
+			paddr_t mask =
+				(1UL << (PAGE_SHIFT + 9 * (level - 1))) - 1;
 
 			ST_CHECK(t, pte && (pte & _PAGE_RW),
 				 "RAM at %#lx not mapped writable", pa);
@@ -99,7 +104,8 @@ SELFTEST(paging, no_identity_map)
 {
 	unsigned int level;
 
-	ST_CHECK(t, !paging_lookup(0x200000, &level), "low identity map remains");
+	ST_CHECK(t, !paging_lookup(0x200000, &level),
+		 "low identity map remains");
 	ST_CHECK(t, !paging_lookup(0, &level), "page 0 is mapped");
 }
 
@@ -140,20 +146,27 @@ SELFTEST(paging, boot_alloc_zeroed_and_heap_owns_the_rest)
 		}
 	/* Once the heap has the memory, boot allocations come from it. */
 	for (unsigned int i = 0; i < 2; i++)
-		ST_CHECK(t, mfn_to_page(maddr_to_mfn(pa))[i].count_info & PGC_inuse,
+		ST_CHECK(t,
+			 mfn_to_page(maddr_to_mfn(pa))[i].count_info &
+				 PGC_inuse,
 			 "boot-allocated frame %#lx not in use in the heap",
 			 (pa >> PAGE_SHIFT) + i);
 	/* What the heap was given excludes the first MiB and everything reserved. */
 	n = boot_free_ranges(r, ARRAY_SIZE(r));
 	for (unsigned int i = 0; i < n; i++) {
 		if (i)
-			ST_CHECK(t, r[i - 1].end <= r[i].start, "free ranges overlap");
+			ST_CHECK(t, r[i - 1].end <= r[i].start,
+				 "free ranges overlap");
 		ST_CHECK(t, r[i].start >= 0x100000, "first MiB handed out");
 		for (unsigned int k = 0; k < boot_info->nr_reserved; k++)
-			ST_CHECK(t, r[i].end <= boot_info->reserved[k].start ||
-					    r[i].start >= boot_info->reserved[k].end,
-				 "free [%#lx, %#lx) overlaps reserved [%#lx, %#lx)",
-				 r[i].start, r[i].end, boot_info->reserved[k].start,
-				 boot_info->reserved[k].end);
+			ST_CHECK(
+				t,
+				r[i].end <= boot_info->reserved[k].start ||
+					r[i].start >=
+						boot_info->reserved[k].end,
+				"free [%#lx, %#lx) overlaps reserved [%#lx, %#lx)",
+				r[i].start, r[i].end,
+				boot_info->reserved[k].start,
+				boot_info->reserved[k].end);
 	}
 }

@@ -60,12 +60,14 @@ unsigned long heap_scrub_some(unsigned long budget)
 {
 	unsigned long start = budget;
 
-	for (unsigned int list = 0; list < NR_LISTS && budget && dirty_pages; list++) {
+	for (unsigned int list = 0; list < NR_LISTS && budget && dirty_pages;
+	     list++) {
 		for (uint64_t zones = buddy_zones(list); zones && budget;) {
 			unsigned int z = 63 - __builtin_clzl(zones);
 
 			zones &= ~(1UL << z);
-			for (uint32_t orders = buddy_orders(z, list); orders && budget;) {
+			for (uint32_t orders = buddy_orders(z, list);
+			     orders && budget;) {
 				unsigned int o = 31 - __builtin_clz(orders);
 
 				orders &= ~(1u << o);
@@ -73,15 +75,17 @@ unsigned long heap_scrub_some(unsigned long budget)
 				for (unsigned long m = buddy_last(z, o, list);
 				     m != NIL && budget;) {
 					struct page_info *pg = frame_table + m;
-					unsigned long prev = pg->prev == PAGE_LIST_NULL
-								     ? NIL
-								     : pg->prev;
+					unsigned long prev =
+						pg->prev == PAGE_LIST_NULL
+							? NIL
+							: pg->prev;
 
 					if (pg->u.free.first_dirty == NO_DIRTY)
 						break;
 					if (scrub_chunk(m, &budget)) {
 						buddy_remove(m);
-						buddy_insert(m, o, list, NO_DIRTY);
+						buddy_insert(m, o, list,
+							     NO_DIRTY);
 					}
 					m = prev;
 				}

@@ -108,7 +108,7 @@ static struct page_info **fast_setup(unsigned long n)
  */
 static void worst_setup(void)
 {
-	static const struct host_range r = { GIB_FRAMES, 2 * GIB_FRAMES };
+	static const struct host_range r = {GIB_FRAMES, 2 * GIB_FRAMES};
 
 	heap_scramble = false;
 	if (host_machine_init_ranges(2 * GIB_FRAMES, &r, 1))
@@ -128,18 +128,22 @@ static int run_op(const char *name, unsigned long n)
 				got[i] = op_alloc0();
 		} else {
 			for (unsigned long i = 0; i < n; i++)
-				got[i] = alloc_domheap_pages(NULL, 0, MEMF_no_scrub);
+				got[i] = alloc_domheap_pages(NULL, 0,
+							     MEMF_no_scrub);
 			for (unsigned long i = 0; i < n; i++)
 				op_free0(got[i]);
 		}
 		free(pg);
 		free(got);
-	} else if (!strcmp(name, "alloc_split") || !strcmp(name, "free_merge")) {
+	} else if (!strcmp(name, "alloc_split") ||
+		   !strcmp(name, "free_merge")) {
 		worst_setup();
 		for (unsigned long i = 0; i < n; i++) {
-			struct page_info *pg = !strcmp(name, "alloc_split")
-						       ? op_alloc_split()
-						       : alloc_domheap_pages(NULL, 0, MEMF_no_scrub);
+			struct page_info *pg =
+				!strcmp(name, "alloc_split")
+					? op_alloc_split()
+					: alloc_domheap_pages(NULL, 0,
+							      MEMF_no_scrub);
 
 			if (!strcmp(name, "alloc_split"))
 				free_domheap_pages(pg, 0);
@@ -229,7 +233,8 @@ static void time_all(void)
 			machine();
 			t0 = now();
 			for (unsigned long i = 0; i < nr; i++)
-				pg[i] = alloc_domheap_pages(NULL, order, MEMF_no_scrub);
+				pg[i] = alloc_domheap_pages(NULL, order,
+							    MEMF_no_scrub);
 			t[r] = now() - t0;
 			for (unsigned long i = nr - 1; i > 0; i--) {
 				unsigned long k = rnd() % (i + 1);
@@ -244,8 +249,10 @@ static void time_all(void)
 			tf[r] = now() - t0;
 			host_machine_fini();
 		}
-		printf("populate_1gib_order%u_ms %.3f\n", order, median(t, REPS) / 1e6);
-		printf("free_1gib_order%u_random_ms %.3f\n", order, median(tf, REPS) / 1e6);
+		printf("populate_1gib_order%u_ms %.3f\n", order,
+		       median(t, REPS) / 1e6);
+		printf("free_1gib_order%u_random_ms %.3f\n", order,
+		       median(tf, REPS) / 1e6);
 		free(pg);
 	}
 }
@@ -296,7 +303,8 @@ static void frag(bool grouping)
 		want = (8 + rnd() % 57) << 8; /* 8..64 MiB in pages */
 		d[k].max_pages = want;
 		while (d[k].tot_pages + PAGEBLOCK_PAGES <= want &&
-		       alloc_domheap_pages(&d[k], PAGEBLOCK_ORDER, MEMF_no_scrub))
+		       alloc_domheap_pages(&d[k], PAGEBLOCK_ORDER,
+					   MEMF_no_scrub))
 			;
 		while (d[k].tot_pages < want &&
 		       alloc_domheap_pages(&d[k], 0, MEMF_no_scrub))
