@@ -12,7 +12,8 @@
 # --default picks the GRUB entry that boots without a key press: 0 boots
 # mica, 1 runs its self tests and powers off. --append is added to both
 # entries' command lines (GRUB syntax: quote what GRUB would expand). Each
-# --module becomes a module2 line, in order, with the file's name and ARGS
+# --module becomes a module2 line, in order, with ARGS as the module's command
+# line (GRUB 2 passes no file name, and mica's -kernel path strips QEMU's)
 # as its command line.
 
 set -eu
@@ -63,7 +64,7 @@ for m in "${modules[@]}"; do
 	mkdir -p "$stage/boot/modules"
 	base=$(basename "$file")
 	cp "$file" "$stage/boot/modules/$base"
-	mod_lines+="	module2 /boot/modules/$base $base${args:+ $args}"$'\n'
+	mod_lines+="	module2 /boot/modules/$base${args:+ $args}"$'\n'
 done
 
 # Substituted with bash rather than sed so that no character in the
