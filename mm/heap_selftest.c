@@ -173,3 +173,23 @@ SELFTEST(heap, freed_pages_are_scrubbed)
 		}
 	ST_CHECK_EQ(t, heap_check(), 0);
 }
+
+SELFTEST(heap, dump_agrees_with_check)
+{
+	struct heap_stats s;
+	unsigned long sum = 0;
+
+	/* The dump goes into the self-test log, for whoever reads it. */
+	heap_dump();
+	heap_get_stats(&s);
+	for (unsigned int o = 0; o <= MAX_ORDER; o++)
+		sum += s.free_by_order[o];
+	ST_CHECK_EQ(t, sum, s.free_pages);
+	ST_CHECK(t,
+		 s.free_pages <= s.total_pages && s.dirty_pages <= s.free_pages,
+		 "free %lu total %lu dirty %lu", s.free_pages, s.total_pages,
+		 s.dirty_pages);
+	ST_CHECK(t, s.largest_order <= MAX_ORDER, "largest order %u",
+		 s.largest_order);
+	ST_CHECK_EQ(t, heap_check(), 0);
+}
