@@ -32,6 +32,12 @@ static inline unsigned int zone_of(unsigned long mfn)
 	return mfn ? 64 - __builtin_clzl(mfn) : 0;
 }
 
+/* The same for a frame known not to be frame 0. */
+static inline unsigned int zone_of_nz(unsigned long mfn)
+{
+	return 64 - __builtin_clzl(mfn);
+}
+
 /* The largest order a chunk of zone z can have. */
 static inline unsigned int zone_max_order(unsigned int z)
 {
@@ -59,18 +65,21 @@ void buddy_init(void);
 extern struct page_list_head buddy_heads[NR_LISTS * NR_ZONES * NR_ORDERS];
 extern uint32_t buddy_order_mask[NR_LISTS * NR_ZONES]; /* by group */
 /*
- * Zones with chunks, per list type. Set eagerly, cleared lazily by the
- * searches when they find a zone empty: a superset, kept off the free path.
+ * Order bits are exact. Zone bits are a superset: set when a list of the
+ * zone gains a chunk, cleared by the searches when they find the zone
+ * empty, which keeps them off the free path.
  */
 extern uint64_t buddy_zone_mask[NR_LISTS];
 
-/* page_info.u.free as one word, so that filing a chunk is one store. */
-static __always_inline unsigned long free_info(unsigned int order,
-					       unsigned int group,
-					       unsigned int slot,
-					       uint32_t first_dirty)
+/*
+ * page_info.u.free as one word, so that filing a chunk is one store. As
+ * slot = group * NR_ORDERS + order, the word is linear in order and group:
+ * two multiply-adds rather than shifts and ors of each field.
+ */
+static __always_inline unsigned long
+free_info(unsigned int order, unsigned int group, uint32_t first_dirty)
 {
-	return order | (group << 8) | ((unsigned long)slot << 16) |
+	return order * 0x10001UL + group * (0x100UL + NR_ORDERS * 0x10000UL) +
 	       ((unsigned long)first_dirty << 32);
 }
 
@@ -85,26 +94,26 @@ static __always_inline void buddy_insert_z(unsigned long mfn,
 {
 	struct page_info *pg = frame_table + mfn;
 	unsigned int group = BUDDY_GROUP(list, z);
-	unsigned int slot = group * NR_ORDERS + order;
-	struct page_list_head *h = &buddy_heads[slot];
+	struct page_list_head *h = &buddy_heads[group * NR_ORDERS + order];
+	uint32_t head = h->head;
 
 	pg->count_info |= PGC_free_head;
-	pg->u.type_info = free_info(order, group, slot, first_dirty);
-	if (unlikely(h->head == PAGE_LIST_NULL)) {
+	pg->u.type_info = free_info(order, group, first_dirty);
+	if (unlikely(head == PAGE_LIST_NULL)) {
 		pg->next = pg->prev = PAGE_LIST_NULL;
 		h->head = h->tail = mfn;
 		buddy_order_mask[group] |= 1u << order;
 		buddy_zone_mask[list] |= 1UL << z;
-	} else if (first_dirty != NO_DIRTY) {
+	} else if (first_dirty == NO_DIRTY) {
+		pg->prev = PAGE_LIST_NULL;
+		pg->next = head;
+		frame_table[head].prev = mfn;
+		h->head = mfn;
+	} else {
 		pg->next = PAGE_LIST_NULL;
 		pg->prev = h->tail;
 		frame_table[h->tail].next = mfn;
 		h->tail = mfn;
-	} else {
-		pg->prev = PAGE_LIST_NULL;
-		pg->next = h->head;
-		frame_table[h->head].prev = mfn;
-		h->head = mfn;
 	}
 }
 
@@ -115,11 +124,11 @@ static __always_inline void buddy_insert(unsigned long mfn, unsigned int order,
 	buddy_insert_z(mfn, order, list, zone_of(mfn), first_dirty);
 }
 
-static __always_inline void buddy_remove(unsigned long mfn)
+/* Unlink the chunk at mfn, with neighbours next and prev, not both null. */
+static __always_inline void buddy_unlink(unsigned long mfn, uint32_t next,
+					 uint32_t prev)
 {
-	struct page_info *pg = frame_table + mfn;
-	struct page_list_head *h = &buddy_heads[pg->u.free.slot];
-	uint32_t next = pg->next, prev = pg->prev;
+	struct page_list_head *h = &buddy_heads[frame_table[mfn].u.free.slot];
 
 	if (prev != PAGE_LIST_NULL)
 		frame_table[prev].next = next;
@@ -129,8 +138,21 @@ static __always_inline void buddy_remove(unsigned long mfn)
 		frame_table[next].prev = prev;
 	else
 		h->tail = prev;
-	if (unlikely(h->head == PAGE_LIST_NULL))
+}
+
+static __always_inline void buddy_remove(unsigned long mfn)
+{
+	struct page_info *pg = frame_table + mfn;
+	uint32_t next = pg->next, prev = pg->prev;
+
+	if ((next & prev) == PAGE_LIST_NULL) {
+		/* It was alone: the list is empty now. */
+		buddy_heads[pg->u.free.slot].head =
+			buddy_heads[pg->u.free.slot].tail = PAGE_LIST_NULL;
 		buddy_order_mask[pg->u.free.group] &= ~(1u << pg->u.free.order);
+	} else {
+		buddy_unlink(mfn, next, prev);
+	}
 	pg->count_info &= ~PGC_free_head;
 }
 
@@ -156,9 +178,22 @@ static inline uint64_t zones_upto(unsigned int zmax)
 }
 
 /*
+ * The first chunk on the lowest order in `want` that has one in group g,
+ * or PAGE_LIST_NULL.
+ */
+static inline uint32_t buddy_find_in(unsigned int g, uint32_t want)
+{
+	uint32_t hit = buddy_order_mask[g] & want;
+
+	if (!hit)
+		return PAGE_LIST_NULL;
+	return buddy_heads[g * NR_ORDERS + __builtin_ctz(hit)].head;
+}
+
+/*
  * The first chunk of the highest zone <= zmax holding a chunk on list
  * `list` with order in [lo, hi], taking the lowest such order; ~0UL when
- * there is none.
+ * there is none. Zone bits found stale are cleared on the way.
  */
 static inline unsigned long buddy_find(unsigned int list, unsigned int lo,
 				       unsigned int hi, unsigned int zmax)
@@ -168,13 +203,12 @@ static inline unsigned long buddy_find(unsigned int list, unsigned int lo,
 
 	while (zones) {
 		unsigned int z = 63 - __builtin_clzl(zones);
-		uint32_t all = buddy_order_mask[BUDDY_GROUP(list, z)];
+		unsigned int g = BUDDY_GROUP(list, z);
+		uint32_t m = buddy_find_in(g, want);
 
-		if (all & want)
-			return buddy_heads
-				[BUDDY_SLOT(list, z, __builtin_ctz(all & want))]
-					.head;
-		if (!all)
+		if (m != PAGE_LIST_NULL)
+			return m;
+		if (!buddy_order_mask[g])
 			buddy_zone_mask[list] &= ~(1UL << z);
 		zones &= ~(1UL << z);
 	}
@@ -183,7 +217,7 @@ static inline unsigned long buddy_find(unsigned int list, unsigned int lo,
 
 /*
  * The same over two lists: in each zone from the highest down, list a's
- * orders [a_lo, a_hi] first, then list b's [b_lo, b_hi].
+ * orders in want_a first, then list b's in want_b.
  */
 static inline unsigned long buddy_find2(unsigned int a, uint32_t want_a,
 					unsigned int b, uint32_t want_b,
@@ -194,22 +228,17 @@ static inline unsigned long buddy_find2(unsigned int a, uint32_t want_a,
 
 	while (zones) {
 		unsigned int z = 63 - __builtin_clzl(zones);
-		uint32_t all_a = buddy_order_mask[BUDDY_GROUP(a, z)];
-		uint32_t all_b = buddy_order_mask[BUDDY_GROUP(b, z)];
+		unsigned int ga = BUDDY_GROUP(a, z), gb = BUDDY_GROUP(b, z);
+		uint32_t m = buddy_find_in(ga, want_a);
 
-		if (all_a & want_a)
-			return buddy_heads[BUDDY_SLOT(a, z,
-						      __builtin_ctz(all_a &
-								    want_a))]
-				.head;
-		if (all_b & want_b)
-			return buddy_heads[BUDDY_SLOT(b, z,
-						      __builtin_ctz(all_b &
-								    want_b))]
-				.head;
-		if (!all_a)
+		if (m != PAGE_LIST_NULL)
+			return m;
+		m = buddy_find_in(gb, want_b);
+		if (m != PAGE_LIST_NULL)
+			return m;
+		if (!buddy_order_mask[ga])
 			buddy_zone_mask[a] &= ~(1UL << z);
-		if (!all_b)
+		if (!buddy_order_mask[gb])
 			buddy_zone_mask[b] &= ~(1UL << z);
 		zones &= ~(1UL << z);
 	}
@@ -223,9 +252,9 @@ unsigned long buddy_first(unsigned int z, unsigned int order,
 /* The tail of list (z, order, list), or ~0UL. */
 unsigned long buddy_last(unsigned int z, unsigned int order, unsigned int list);
 
-/* Mask of zones that have any chunk on `list`. */
+/* Zones that may have a chunk on `list` (a superset). */
 uint64_t buddy_zones(unsigned int list);
-/* Mask of orders present in zone z on `list`. */
+/* Orders that have a chunk in zone z on `list`. */
 uint32_t buddy_orders(unsigned int z, unsigned int list);
 /* The next chunk on the same list, or ~0UL. */
 unsigned long buddy_next(unsigned long mfn);

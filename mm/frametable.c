@@ -73,6 +73,7 @@ void heap_boot_init(const struct boot_info *bi)
 			    sizeof(struct page_info);
 
 	zero_page = boot_alloc_pages(1, 1);
+	/* PAGE_INFOS_PER_PAGE is even: this covers nr_frames rounded up to even. */
 	ft_pages = (nr_frames + PAGE_INFOS_PER_PAGE - 1) / PAGE_INFOS_PER_PAGE;
 	for (unsigned long p = 0; p < ft_pages; p++) {
 		unsigned long va = FRAMETABLE_VIRT_START + p * PAGE_SIZE;

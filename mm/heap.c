@@ -81,42 +81,84 @@ static __always_inline unsigned int list_for(unsigned long mfn,
 							   : LIST_UNMOVABLE;
 }
 
+/* Mark n pageblocks from pageblock pb as of type t. */
+static __always_inline void set_pb_type(unsigned long pb, unsigned long n,
+					uint8_t t)
+{
+	if (n > 16) {
+		memset(pb_type + pb, t, n);
+		return;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		pb_type[pb + i] = t;
+}
+
+/*
+ * The top byte of count_info, which holds PGC_free_head: testing and
+ * clearing one byte are an instruction each, where the 64-bit mask costs
+ * a constant load and a read-modify-write. (x86 is little-endian.)
+ */
+#define PGC_free_head_top ((uint8_t)(PGC_free_head >> 56))
+BUILD_BUG_ON(PGC_free_head >> 56 << 56 != PGC_free_head);
+
+static __always_inline uint8_t *top_byte(struct page_info *pg)
+{
+	return (uint8_t *)&pg->count_info + 7;
+}
+
 /*
  * File the free chunk [mfn, mfn + 2^order), merging it with free buddies.
  * first_dirty is relative to mfn.
  */
-static __always_inline void free_chunk(unsigned long mfn, unsigned int order,
-				       uint32_t first_dirty)
+static void free_chunk(unsigned long mfn, unsigned int order,
+		       uint32_t first_dirty)
 {
 	unsigned int z = zone_of(mfn), zmax = zone_max_order(z);
+	unsigned long limit = max_page, half = 1UL << order;
+	/*
+	 * The first dirty frame as a frame number: chunk start + first_dirty.
+	 * NO_DIRTY is 2^32 - 1 and frame numbers are below 2^32, so a clean
+	 * chunk's value is beyond any dirty frame's and the lowest one wins
+	 * without a test for NO_DIRTY.
+	 */
+	unsigned long dirty = mfn + first_dirty;
 
-	while (order < zmax) {
-		unsigned long half = 1UL << order;
-		unsigned long b = mfn ^ half;
+	for (; order < zmax; order++, half <<= 1) {
+		unsigned long b = mfn ^ half, info, bdirty;
 		struct page_info *bp = frame_table + b;
-		uint32_t bfd;
+		uint32_t next, prev;
 
-		if (b >= max_page || !(bp->count_info & PGC_free_head) ||
-		    bp->u.free.order != order)
+		if (b >= limit || !(*top_byte(bp) & PGC_free_head_top))
 			break;
-		bfd = bp->u.free.first_dirty;
-		buddy_remove(b);
-		/* The merged chunk's first dirty frame, relative to its start. */
-		if (b < mfn) {
-			if (bfd == NO_DIRTY && first_dirty != NO_DIRTY)
-				bfd = first_dirty + half;
-			first_dirty = bfd;
-			mfn = b;
-		} else if (first_dirty == NO_DIRTY && bfd != NO_DIRTY) {
-			first_dirty = bfd + half;
+		/* Its order, list, group and first dirty frame in one load. */
+		info = bp->u.type_info;
+		if ((uint8_t)info != order)
+			break;
+		/* buddy_remove(b), with what is already known. */
+		next = bp->next;
+		prev = bp->prev;
+		if ((next & prev) == PAGE_LIST_NULL) {
+			struct page_list_head *h =
+				&buddy_heads[info >> 16 & 0xffff];
+
+			h->head = h->tail = PAGE_LIST_NULL;
+			/* Its bit is set (it was on the list): flip it. */
+			buddy_order_mask[info >> 8 & 0xff] ^= (uint32_t)half;
+		} else {
+			buddy_unlink(b, next, prev);
 		}
-		order++;
+		*top_byte(bp) &= ~PGC_free_head_top;
+		bdirty = b + (info >> 32);
+		if (bdirty < dirty)
+			dirty = bdirty;
+		mfn &= b; /* the lower of the two */
 	}
 	/* A pageblock wholly free again belongs to no one. */
 	if (order >= PAGEBLOCK_ORDER)
-		memset(pb_type + (mfn >> PAGEBLOCK_ORDER), PB_FREE,
-		       1UL << (order - PAGEBLOCK_ORDER));
-	buddy_insert_z(mfn, order, list_for(mfn, order), z, first_dirty);
+		set_pb_type(mfn >> PAGEBLOCK_ORDER,
+			    1UL << (order - PAGEBLOCK_ORDER), PB_FREE);
+	buddy_insert_z(mfn, order, list_for(mfn, order), z,
+		       dirty - mfn < half ? (uint32_t)(dirty - mfn) : NO_DIRTY);
 }
 
 void heap_add_range(mfn_t start, mfn_t end)
@@ -182,50 +224,121 @@ find_chunk(unsigned int order, unsigned int list, unsigned int zmax)
 }
 
 /*
- * Split the free chunk at m (already off its list) down to 2^order frames,
- * filing the halves not handed out. Returns the mfn handed out; *fd is the
- * chunk's first dirty frame on entry and the result's on return.
+ * File the upper halves of the chunk at m as it is split from order hi down
+ * to order lo: [m + 2^j, m + 2^(j+1)) at order j on `list`, for j from hi - 1
+ * down to lo. f is the chunk's first dirty frame; returns the first dirty
+ * frame of what is left, [m, m + 2^lo).
+ */
+static __always_inline uint32_t file_upper_halves(unsigned long m,
+						  unsigned int hi,
+						  unsigned int lo,
+						  unsigned int list,
+						  unsigned int z, uint32_t f)
+{
+	unsigned int group = BUDDY_GROUP(list, z);
+	struct page_list_head *h = &buddy_heads[group * NR_ORDERS + hi];
+	uint32_t made = 0; /* orders whose lists were empty */
+
+	for (unsigned int j = hi; j-- > lo;) {
+		unsigned long half = 1UL << j, keep = m + half;
+		struct page_info *pg = frame_table + keep;
+		uint32_t keep_fd = NO_DIRTY;
+
+		h--;
+		if (unlikely(f != NO_DIRTY)) {
+			if (f >= half) {
+				keep_fd = f - half;
+				f = NO_DIRTY;
+			} else {
+				keep_fd = 0;
+			}
+		}
+		if (h->head == PAGE_LIST_NULL) {
+			/* The usual case deep in a split: a list of its own. */
+			pg->count_info |= PGC_free_head;
+			pg->u.type_info = free_info(j, group, keep_fd);
+			pg->next = pg->prev = PAGE_LIST_NULL;
+			h->head = h->tail = keep;
+			made |= 1u << j;
+		} else {
+			buddy_insert_z(keep, j, list, z, keep_fd);
+		}
+	}
+	if (made) {
+		buddy_order_mask[group] |= made;
+		buddy_zone_mask[list] |= 1UL << z;
+	}
+	return f;
+}
+
+/* The same handing out the upper half each time (alloc_order=scramble). */
+static uint32_t file_lower_halves(unsigned long *mp, unsigned int hi,
+				  unsigned int lo, unsigned int list,
+				  unsigned int z, uint32_t f)
+{
+	unsigned long m = *mp;
+
+	for (unsigned int j = hi; j-- > lo;) {
+		unsigned long half = 1UL << j;
+		uint32_t lower_fd = f < half ? f : NO_DIRTY;
+
+		f = f == NO_DIRTY ? NO_DIRTY : f >= half ? f - half : 0;
+		buddy_insert_z(m, j, list, z, lower_fd);
+		m += half;
+	}
+	*mp = m;
+	return f;
+}
+
+/*
+ * Split the free chunk at m (already off its list) from order k down to
+ * 2^order frames, filing the parts not handed out. Returns the mfn handed
+ * out; *fd is the chunk's first dirty frame on entry and the result's on
+ * return. Parts of 2 MiB and more are whole free pageblocks; smaller ones
+ * sit in the pageblock being broken, which takes the requester's type if
+ * it was free.
  */
 static __attribute__((noinline)) unsigned long
 split(unsigned long m, unsigned int k, unsigned int order, unsigned int list,
       uint32_t *fd)
 {
-	unsigned int z = zone_of(m), block_list = NR_LISTS;
-	bool breaking_block = k >= PAGEBLOCK_ORDER;
+	unsigned int z = zone_of(m);
+	unsigned int mid = order > PAGEBLOCK_ORDER ? order : PAGEBLOCK_ORDER;
+	unsigned int small = LIST_BLOCK;
 	uint32_t f = *fd;
 
-	while (k > order) {
-		unsigned long half = 1UL << --k;
-		unsigned long keep = m + half; /* the half filed as free */
-		uint32_t keep_fd = f == NO_DIRTY ? NO_DIRTY
-				   : f >= half	 ? f - half
-						 : 0;
-		unsigned int lt = LIST_BLOCK;
+	if (unlikely(heap_scramble)) {
+		/* The pageblock handed out of is the last one of the chunk. */
+		if (order < PAGEBLOCK_ORDER && heap_grouping) {
+			unsigned long last =
+				(m + (1UL << k) - 1) >> PAGEBLOCK_ORDER;
 
-		if (unlikely(heap_scramble)) {
-			uint32_t lower_fd = f < half ? f : NO_DIRTY;
-
-			keep = m;
-			m += half;
-			f = keep_fd;
-			keep_fd = lower_fd;
-		} else if (f >= half) {
-			f = NO_DIRTY;
-		}
-		if (k < PAGEBLOCK_ORDER && heap_grouping) {
-			if (block_list == NR_LISTS) {
-				/* Breaking a free pageblock gives it the requester's type. */
-				if (breaking_block)
-					pb_type[m >> PAGEBLOCK_ORDER] =
-						list == LIST_GUEST
+			if (k >= PAGEBLOCK_ORDER)
+				pb_type[last] = list == LIST_GUEST
 							? PB_GUEST
 							: PB_UNMOVABLE;
-				block_list = list_for(m, k);
-			}
-			lt = block_list;
+			small = pb_type[last] == PB_GUEST ? LIST_GUEST
+							  : LIST_UNMOVABLE;
 		}
-		buddy_insert_z(keep, k, lt, z, keep_fd);
+		if (k > mid)
+			f = file_lower_halves(&m, k, mid, LIST_BLOCK, z, f);
+		f = file_lower_halves(&m, k < mid ? k : mid, order, small, z,
+				      f);
+		*fd = f;
+		return m;
 	}
+	if (order < PAGEBLOCK_ORDER && heap_grouping) {
+		if (k >= PAGEBLOCK_ORDER)
+			pb_type[m >> PAGEBLOCK_ORDER] =
+				list == LIST_GUEST ? PB_GUEST : PB_UNMOVABLE;
+		small = pb_type[m >> PAGEBLOCK_ORDER] == PB_GUEST
+				? LIST_GUEST
+				: LIST_UNMOVABLE;
+	}
+	if (k > mid)
+		f = file_upper_halves(m, k, mid, LIST_BLOCK, z, f);
+	if (order < mid)
+		f = file_upper_halves(m, k < mid ? k : mid, order, small, z, f);
 	*fd = f;
 	return m;
 }
@@ -235,10 +348,8 @@ split(unsigned long m, unsigned int k, unsigned int order, unsigned int list,
  * larger one as needed. Its frames are not yet marked in use. Returns its
  * mfn and its first dirty frame, or NIL.
  */
-static __always_inline unsigned long take_chunk(unsigned int order,
-						unsigned int memflags,
-						unsigned int list,
-						uint32_t *first_dirty)
+static unsigned long take_chunk(unsigned int order, unsigned int memflags,
+				unsigned int list, uint32_t *first_dirty)
 {
 	unsigned int bits = memflags & MEMF_bits_mask;
 	unsigned int zmax = NR_ZONES - 1;
@@ -268,10 +379,73 @@ static __always_inline unsigned long take_chunk(unsigned int order,
 	if (k > order)
 		m = split(m, k, order, list, first_dirty);
 	if (order >= PAGEBLOCK_ORDER)
-		for (unsigned long b = 0;
-		     b < (1UL << (order - PAGEBLOCK_ORDER)); b++)
-			pb_type[(m >> PAGEBLOCK_ORDER) + b] =
-				list == LIST_GUEST ? PB_GUEST : PB_UNMOVABLE;
+		set_pb_type(m >> PAGEBLOCK_ORDER,
+			    1UL << (order - PAGEBLOCK_ORDER),
+			    list == LIST_GUEST ? PB_GUEST : PB_UNMOVABLE);
+	return m;
+}
+
+/*
+ * One frame for the fast paths: from the highest zone that has anything on
+ * `list` or on the block list, the first clean chunk of the lowest order
+ * below a pageblock on `list` (at most max_k), split down to one frame,
+ * which is what find_chunk() and split() would do; the frame marked in use.
+ * NIL, having touched nothing, when that zone has no such chunk (a free
+ * pageblock must be broken, or another zone used), when the chunk is dirty
+ * (so is its whole list: scrubbing is the general path's) and for a stale
+ * zone bit. With max_k = 0 it is the order-0 fast path, inline with nothing
+ * to save or restore; alloc_domheap_slow() calls it first with max_k = 8.
+ */
+static __always_inline unsigned long take_clean_page(unsigned int list,
+						     unsigned int max_k)
+{
+	uint64_t zones = buddy_zone_mask[list] | buddy_zone_mask[LIST_BLOCK];
+	/* Zone 0 (frame 0) never holds anything, so an empty mask finds nothing. */
+	unsigned int z = 63 - __builtin_clzl(zones | 1);
+	unsigned int group = BUDDY_GROUP(list, z);
+	uint32_t orders = buddy_order_mask[group] & ((2u << max_k) - 1);
+	unsigned int k = max_k ? __builtin_ctz(orders | (2u << max_k)) : 0;
+	struct page_list_head *h = &buddy_heads[group * NR_ORDERS + k];
+	uint32_t m = h->head, next;
+	struct page_info *pg;
+
+	if (!orders)
+		return NIL;
+	pg = frame_table + m;
+	if (unlikely(pg->u.free.first_dirty != NO_DIRTY))
+		return NIL;
+	next = pg->next;
+	h->head = next;
+	if (likely(next != PAGE_LIST_NULL)) {
+		frame_table[next].prev = PAGE_LIST_NULL;
+	} else {
+		h->tail = PAGE_LIST_NULL;
+		buddy_order_mask[group] ^= 1u << k;
+	}
+	/*
+	 * Chunks on `list` lie in pageblocks of its type: halves stay on it.
+	 * One level (every other page of a populate) is done here by hand: the
+	 * order-0 list is empty, and the upper frame becomes all of it.
+	 */
+	if (k == 1) {
+		struct page_info *up = pg + 1;
+
+		up->count_info |= PGC_free_head;
+		up->u.type_info = free_info(0, group, NO_DIRTY);
+		up->next = up->prev = PAGE_LIST_NULL;
+		buddy_heads[group * NR_ORDERS].head =
+			buddy_heads[group * NR_ORDERS].tail = m + 1;
+		buddy_order_mask[group] |= 1;
+	} else if (max_k > 1 && k) {
+		file_upper_halves(m, k, 0, list, z, NO_DIRTY);
+	}
+#ifdef MICA_DEBUG
+	check_scrubbed(m);
+#endif
+	pg->count_info = PGC_inuse;
+	pg->u.type_info = 0;
+	pg->v.owner = NULL;
+	free_pages--;
 	return m;
 }
 
@@ -301,8 +475,9 @@ static __always_inline void claim_frames(unsigned long mfn, unsigned long nr,
 	free_pages -= nr;
 }
 
-static __always_inline unsigned long
-alloc_heap(unsigned int order, unsigned int memflags, unsigned int list)
+/* Any allocation: a chunk of 2^order frames marked in use, or NIL. */
+static unsigned long alloc_heap(unsigned int order, unsigned int memflags,
+				unsigned int list)
 {
 	uint32_t fd;
 	unsigned long m;
@@ -313,6 +488,22 @@ alloc_heap(unsigned int order, unsigned int memflags, unsigned int list)
 	if (m != NIL)
 		claim_frames(m, 1UL << order, memflags);
 	return m;
+}
+
+/*
+ * Whether a request may take the order-0 fast path: one frame, any
+ * address, not zeroed, frames handed out in the default order.
+ */
+static __always_inline bool fast_request(unsigned int order,
+					 unsigned int memflags)
+{
+	return order == 0 && !(memflags & (MEMF_bits_mask | MEMF_zero)) &&
+	       !heap_scramble;
+}
+
+static __always_inline unsigned int fast_list(unsigned int list)
+{
+	return heap_grouping ? list : LIST_BLOCK;
 }
 
 /*
@@ -356,8 +547,13 @@ static void free_frames(unsigned long mfn, unsigned long nr, bool dirty)
 
 void *alloc_xenheap_pages(unsigned int order, unsigned int memflags)
 {
-	unsigned long m = alloc_heap(order, memflags, LIST_UNMOVABLE);
+	unsigned long m = NIL;
 
+	if (likely(fast_request(order, memflags)))
+		m = take_clean_page(fast_list(LIST_UNMOVABLE),
+				    PAGEBLOCK_ORDER - 1);
+	if (m == NIL)
+		m = alloc_heap(order, memflags, LIST_UNMOVABLE);
 	if (m == NIL)
 		return NULL;
 	for (unsigned long i = 0; i < (1UL << order); i++)
@@ -445,8 +641,8 @@ int assign_pages(struct domain *d, struct page_info *pg, unsigned int order,
 	return 0;
 }
 
-struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order,
-				      unsigned int memflags)
+static __attribute__((noinline)) struct page_info *
+alloc_domheap_slow(struct domain *d, unsigned int order, unsigned int memflags)
 {
 	bool assign = d && !(memflags & MEMF_no_owner);
 	unsigned int list =
@@ -457,12 +653,52 @@ struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order,
 	if (assign && (order > MAX_ORDER || d->tot_pages > d->max_pages ||
 		       (1UL << order) > d->max_pages - d->tot_pages))
 		return NULL;
-	m = alloc_heap(order, memflags, list);
+	m = NIL;
+	if (fast_request(order, memflags))
+		m = take_clean_page(fast_list(list), PAGEBLOCK_ORDER - 1);
+	if (m == NIL)
+		m = alloc_heap(order, memflags, list);
 	if (m == NIL)
 		return NULL;
 	if (assign && assign_pages(d, frame_table + m, order, memflags))
 		BUG();
 	return frame_table + m;
+}
+
+/*
+ * The order-0 fast path inline, with nothing to save or restore around it,
+ * and everything else (larger orders, address limits, dirty memory, a
+ * domain at its limit, errors) in alloc_domheap_slow().
+ */
+struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order,
+				      unsigned int memflags)
+{
+	struct page_info *pg;
+	unsigned long m;
+
+	if (unlikely(!fast_request(order, memflags)))
+		return alloc_domheap_slow(d, order, memflags);
+	if (!d) {
+		m = take_clean_page(fast_list(memflags & MEMF_guest
+						      ? LIST_GUEST
+						      : LIST_UNMOVABLE),
+				    0);
+		if (unlikely(m == NIL))
+			return alloc_domheap_slow(d, order, memflags);
+		return frame_table + m;
+	}
+	if (unlikely((memflags & MEMF_no_owner) ||
+		     d->tot_pages >= d->max_pages))
+		return alloc_domheap_slow(d, order, memflags);
+	m = take_clean_page(fast_list(LIST_GUEST), 0);
+	if (unlikely(m == NIL))
+		return alloc_domheap_slow(d, order, memflags);
+	pg = frame_table + m;
+	pg->v.owner = d;
+	pg->count_info |= PGC_allocated | 1;
+	page_list_add_tail(&d->page_list, m);
+	d->tot_pages++;
+	return pg;
 }
 
 /* Say what is wrong with freeing pg[i] as part of a chunk of d's. */
@@ -480,20 +716,30 @@ static __noreturn void bad_free(const struct page_info *pg, unsigned long i,
 		panic("heap: freeing mfn %#lx of d%d with mfn %#lx of d%d in one chunk",
 		      mfn + i, pg[i].v.owner ? pg[i].v.owner->domain_id : -1,
 		      mfn, d ? d->domain_id : -1);
+	if (!d)
+		panic("heap: mfn %#lx has an allocation reference but no owner",
+		      mfn + i);
 	panic("heap: d%u's mfn %#lx freed twice", d->domain_id, mfn + i);
 }
 
-void free_domheap_pages(struct page_info *pg, unsigned int order)
+/* The state a frame of a chunk being freed must be in. */
+static __always_inline bool free_ok(const struct page_info *pg,
+				    const struct domain *d)
+{
+	return pg->v.owner == d &&
+	       (pg->count_info & (PGC_xen_heap | PGC_inuse | PGC_allocated)) ==
+		       (d ? PGC_inuse | PGC_allocated : PGC_inuse);
+}
+
+static __attribute__((noinline)) void free_domheap_slow(struct page_info *pg,
+							unsigned int order)
 {
 	struct domain *d = pg->v.owner;
 	unsigned long mfn = mfn_x(page_to_mfn(pg));
 	unsigned long n = 1UL << order;
 
 	for (unsigned long i = 0; i < n; i++) {
-		if (unlikely(pg[i].v.owner != d ||
-			     (pg[i].count_info & (PGC_xen_heap | PGC_inuse)) !=
-				     PGC_inuse ||
-			     (d && !(pg[i].count_info & PGC_allocated))))
+		if (unlikely(!free_ok(pg + i, d)))
 			bad_free(pg, i, d);
 		if (d) {
 			page_list_del(&d->page_list, mfn + i);
@@ -506,6 +752,52 @@ void free_domheap_pages(struct page_info *pg, unsigned int order)
 	free_pages += n;
 	dirty_pages += n;
 	free_chunk(mfn, order, 0);
+}
+
+/*
+ * The order-0 fast path inline: a frame whose buddy is not free is filed
+ * as it is. Merging, larger orders and errors are free_domheap_slow()'s.
+ */
+void free_domheap_pages(struct page_info *pg, unsigned int order)
+{
+	struct domain *d = pg->v.owner;
+	unsigned long mfn = mfn_x(page_to_mfn(pg));
+	unsigned long b = mfn ^ 1;
+	const struct page_info *bp = frame_table + b;
+
+	/* b may be max_page itself: its entry exists (heap_init()), never free. */
+	if (unlikely(order || !free_ok(pg, d)) ||
+	    ((bp->count_info & PGC_free_head) && bp->u.free.order == 0)) {
+		free_domheap_slow(pg, order);
+		return;
+	}
+	if (d) {
+		page_list_del(&d->page_list, mfn);
+		pg->v.owner = NULL;
+		d->tot_pages--;
+	}
+	free_pages++;
+	dirty_pages++;
+	/* buddy_insert_z(mfn, 0, list, zone, 0) for a dirty frame, flags at once. */
+	{
+		unsigned int list = list_for(mfn, 0), z = zone_of_nz(mfn);
+		unsigned int group = BUDDY_GROUP(list, z);
+		struct page_list_head *h = &buddy_heads[group * NR_ORDERS];
+		uint32_t tail = h->tail;
+
+		pg->count_info = PGC_need_scrub | PGC_free_head;
+		pg->u.type_info = free_info(0, group, 0);
+		pg->next = PAGE_LIST_NULL;
+		pg->prev = tail;
+		h->tail = mfn;
+		if (likely(tail != PAGE_LIST_NULL)) {
+			frame_table[tail].next = mfn;
+		} else {
+			h->head = mfn;
+			buddy_order_mask[group] |= 1;
+			buddy_zone_mask[list] |= 1UL << z;
+		}
+	}
 }
 
 unsigned long domain_relinquish_memory(struct domain *d)

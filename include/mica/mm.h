@@ -148,7 +148,9 @@ extern bool heap_grouping;
 
 /*
  * Start an empty heap for frames [0, nr_frames). The arch has set up
- * frame_table (zeroed) first.
+ * frame_table first, zeroed, with entries for nr_frames rounded up to an
+ * even number: the order-0 free path reads the buddy of the last frame
+ * without checking it against max_page.
  */
 int heap_init(unsigned long nr_frames);
 

@@ -65,7 +65,7 @@ int host_machine_init_ranges(unsigned long nr_frames,
 		goto fail;
 	}
 	ram_frames = nr_frames;
-	frame_table = calloc(nr_frames, sizeof(*frame_table));
+	frame_table = calloc((nr_frames + 1) & ~1UL, sizeof(*frame_table));
 	if (!frame_table)
 		goto fail;
 	rc = heap_init(nr_frames);
