@@ -123,10 +123,10 @@ static void free_chunk(unsigned long mfn, unsigned int order,
 	 */
 	unsigned long dirty = mfn + first_dirty;
 
-	for (; order < zmax; order++, half <<= 1) {
+	while (order < zmax) {
 		unsigned long b = mfn ^ half, info, bdirty;
 		struct page_info *bp = frame_table + b;
-		uint32_t next, prev;
+		uint64_t links;
 
 		if (b >= limit || !(*top_byte(bp) & PGC_free_head_top))
 			break;
@@ -135,23 +135,23 @@ static void free_chunk(unsigned long mfn, unsigned int order,
 		if ((uint8_t)info != order)
 			break;
 		/* buddy_remove(b), with what is already known. */
-		next = bp->next;
-		prev = bp->prev;
-		if ((next & prev) == PAGE_LIST_NULL) {
-			struct page_list_head *h =
-				&buddy_heads[info >> 16 & 0xffff];
-
-			h->head = h->tail = PAGE_LIST_NULL;
-			/* Its bit is set (it was on the list): flip it. */
-			buddy_order_mask[info >> 8 & 0xff] ^= (uint32_t)half;
+		memcpy(&links, &bp->next, sizeof(links)); /* next and prev */
+		if (links == ~0ULL) {
+			/* It was alone: its list is empty now, its bit set. */
+			buddy_heads[bp->u.free.slot].head =
+				buddy_heads[bp->u.free.slot].tail =
+					PAGE_LIST_NULL;
+			buddy_order_mask[bp->u.free.group] ^= (uint32_t)half;
 		} else {
-			buddy_unlink(b, next, prev);
+			buddy_unlink(b, bp->next, bp->prev);
 		}
 		*top_byte(bp) &= ~PGC_free_head_top;
 		bdirty = b + (info >> 32);
 		if (bdirty < dirty)
 			dirty = bdirty;
 		mfn &= b; /* the lower of the two */
+		order++;
+		half <<= 1;
 	}
 	/* A pageblock wholly free again belongs to no one. */
 	if (order >= PAGEBLOCK_ORDER)
@@ -224,10 +224,39 @@ find_chunk(unsigned int order, unsigned int list, unsigned int zmax)
 }
 
 /*
+ * The split of a chunk with dirty frames: as file_upper_halves(), one
+ * buddy_insert_z() a level, each half's first dirty frame worked out.
+ */
+static __attribute__((noinline)) uint32_t
+file_upper_halves_dirty(unsigned long m, unsigned int hi, unsigned int lo,
+			unsigned int list, unsigned int z, uint32_t f)
+{
+	for (unsigned int j = hi; j-- > lo;) {
+		unsigned long half = 1UL << j;
+		uint32_t keep_fd = NO_DIRTY;
+
+		if (f != NO_DIRTY) {
+			if (f >= half) {
+				keep_fd = f - half;
+				f = NO_DIRTY;
+			} else {
+				keep_fd = 0;
+			}
+		}
+		buddy_insert_z(m + half, j, list, z, keep_fd);
+	}
+	return f;
+}
+
+/*
  * File the upper halves of the chunk at m as it is split from order hi down
  * to order lo: [m + 2^j, m + 2^(j+1)) at order j on `list`, for j from hi - 1
  * down to lo. f is the chunk's first dirty frame; returns the first dirty
  * frame of what is left, [m, m + 2^lo).
+ *
+ * A clean chunk, the usual case, is filed in a loop that keeps each level's
+ * list head, free_info() word and half as running values: one subtraction
+ * or shift a level rather than recomputing them.
  */
 static __always_inline uint32_t file_upper_halves(unsigned long m,
 						  unsigned int hi,
@@ -237,38 +266,37 @@ static __always_inline uint32_t file_upper_halves(unsigned long m,
 {
 	unsigned int group = BUDDY_GROUP(list, z);
 	struct page_list_head *h = &buddy_heads[group * NR_ORDERS + hi];
+	unsigned long info = free_info(hi, group, NO_DIRTY);
+	unsigned long half = 1UL << hi, stop = 1UL << lo;
 	uint32_t made = 0; /* orders whose lists were empty */
 
-	for (unsigned int j = hi; j-- > lo;) {
-		unsigned long half = 1UL << j, keep = m + half;
-		struct page_info *pg = frame_table + keep;
-		uint32_t keep_fd = NO_DIRTY;
+	if (unlikely(f != NO_DIRTY))
+		return file_upper_halves_dirty(m, hi, lo, list, z, f);
+	while (half > stop) {
+		struct page_info *pg;
 
+		half >>= 1;
+		/* free_info(j - 1, ...) is free_info(j, ...) less one level. */
+		info -= free_info(1, 0, 0);
 		h--;
-		if (unlikely(f != NO_DIRTY)) {
-			if (f >= half) {
-				keep_fd = f - half;
-				f = NO_DIRTY;
-			} else {
-				keep_fd = 0;
-			}
-		}
-		if (h->head == PAGE_LIST_NULL) {
+		pg = frame_table + m + half;
+		if (likely(h->head == PAGE_LIST_NULL)) {
 			/* The usual case deep in a split: a list of its own. */
-			pg->count_info |= PGC_free_head;
-			pg->u.type_info = free_info(j, group, keep_fd);
+			*top_byte(pg) |= PGC_free_head_top;
+			pg->u.type_info = info;
 			pg->next = pg->prev = PAGE_LIST_NULL;
-			h->head = h->tail = keep;
-			made |= 1u << j;
+			h->head = h->tail = m + half;
+			made |= half; /* bit j - 1 for order j - 1 */
 		} else {
-			buddy_insert_z(keep, j, list, z, keep_fd);
+			buddy_insert_z(m + half, (uint8_t)info, list, z,
+				       NO_DIRTY);
 		}
 	}
 	if (made) {
 		buddy_order_mask[group] |= made;
 		buddy_zone_mask[list] |= 1UL << z;
 	}
-	return f;
+	return NO_DIRTY;
 }
 
 /* The same handing out the upper half each time (alloc_order=scramble). */
