@@ -681,16 +681,37 @@ alloc_domheap_slow(struct domain *d, unsigned int order, unsigned int memflags)
 	if (assign && (order > MAX_ORDER || d->tot_pages > d->max_pages ||
 		       (1UL << order) > d->max_pages - d->tot_pages))
 		return NULL;
-	m = NIL;
-	if (fast_request(order, memflags))
-		m = take_clean_page(fast_list(list), PAGEBLOCK_ORDER - 1);
-	if (m == NIL)
-		m = alloc_heap(order, memflags, list);
+	m = alloc_heap(order, memflags, list);
 	if (m == NIL)
 		return NULL;
 	if (assign && assign_pages(d, frame_table + m, order, memflags))
 		BUG();
 	return frame_table + m;
+}
+
+/*
+ * A fast request found the order-0 list empty: split the smallest clean
+ * chunk below a pageblock, as every other page of a populate does, and
+ * only then search the heap. d is NULL or may take one more page.
+ */
+static __attribute__((noinline)) struct page_info *
+alloc_domheap_refill(struct domain *d, unsigned int list, unsigned int memflags)
+{
+	unsigned long m = take_clean_page(fast_list(list), PAGEBLOCK_ORDER - 1);
+	struct page_info *pg;
+
+	if (m == NIL)
+		m = alloc_heap(0, memflags, list);
+	if (m == NIL)
+		return NULL;
+	pg = frame_table + m;
+	if (d) {
+		pg->v.owner = d;
+		pg->count_info |= PGC_allocated | 1;
+		page_list_add_tail(&d->page_list, m);
+		d->tot_pages++;
+	}
+	return pg;
 }
 
 /*
@@ -707,12 +728,12 @@ struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order,
 	if (unlikely(!fast_request(order, memflags)))
 		return alloc_domheap_slow(d, order, memflags);
 	if (!d) {
-		m = take_clean_page(fast_list(memflags & MEMF_guest
-						      ? LIST_GUEST
-						      : LIST_UNMOVABLE),
-				    0);
+		unsigned int list =
+			memflags & MEMF_guest ? LIST_GUEST : LIST_UNMOVABLE;
+
+		m = take_clean_page(fast_list(list), 0);
 		if (unlikely(m == NIL))
-			return alloc_domheap_slow(d, order, memflags);
+			return alloc_domheap_refill(NULL, list, memflags);
 		return frame_table + m;
 	}
 	if (unlikely((memflags & MEMF_no_owner) ||
@@ -720,7 +741,7 @@ struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order,
 		return alloc_domheap_slow(d, order, memflags);
 	m = take_clean_page(fast_list(LIST_GUEST), 0);
 	if (unlikely(m == NIL))
-		return alloc_domheap_slow(d, order, memflags);
+		return alloc_domheap_refill(d, LIST_GUEST, memflags);
 	pg = frame_table + m;
 	pg->v.owner = d;
 	pg->count_info |= PGC_allocated | 1;
