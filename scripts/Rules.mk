@@ -128,9 +128,11 @@ BENCH_RUNS ?= 11
 .PHONY: bench
 bench:
 	$(Q)bash scripts/deps.sh
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.elf $(TRIVIAL)
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.elf $(TRIVIAL) bench-tools
 	$(Q)QEMU=$(QEMU) bash scripts/bench-boot.sh --runs $(BENCH_RUNS) \
 		--kernel $(BUILD)/mica.elf --trivial $(TRIVIAL) \
+		--out docs/benchmarks.md
+	$(Q)bash scripts/bench-heap.sh --bench $(BENCH_BIN)/heap_bench \
 		--out docs/benchmarks.md
 
 # ---- help -------------------------------------------------------------------
@@ -149,7 +151,8 @@ help:
 	@echo "  qemu-test     one self-test boot (QEMU_TEST_ARGS=, see scripts/qemu-test.sh)"
 	@echo "  host-test     unit tests on the host (cmocka, ASan, UBSan)"
 	@echo "  fuzz-smoke    a short run of each fuzzer"
-	@echo "  bench         boot time against a trivial kernel -> docs/benchmarks.md"
+	@echo "  bench         boot time against a trivial kernel, the heap's instruction"
+	@echo "                counts, times and fragmentation -> docs/benchmarks.md"
 	@echo "  deps          check for (as root on Debian: install) the tools needed"
 	@echo "  clean         remove $(BUILD)"
 	@echo "Options: V=1 shows commands, debug=n builds a release kernel."

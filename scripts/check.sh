@@ -74,7 +74,7 @@ make_step() { # make_step NAME KTAP(0|1) TARGET...
 
 echo "== build"
 built=1
-make_step build 0 "$kernel" "$iso" trivial || built=0
+make_step build 0 "$kernel" "$iso" trivial bench-tools || built=0
 
 echo "== style"
 make_step format-check 0 format-check

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: MIT
+# Host benchmarks of the mm/ library (release build, `make host`). Included
+# by the top Makefile; `make bench` runs them through scripts/bench-*.sh.
+
+BENCH_BIN := $(BUILD)/bench
+BENCH_CFLAGS := -std=gnu11 -O2 -g -DMICA_HOST -Iinclude -Wall -Wextra -Werror \
+	-Wno-unused-parameter -MMD -MP
+
+$(BENCH_BIN)/heap_bench: tools/bench/heap_bench.c $(BUILD)/host/libmica-mm.a
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -o $@ $< $(BUILD)/host/libmica-mm.a
+
+.PHONY: bench-tools
+bench-tools: $(BENCH_BIN)/heap_bench
+
+-include $(BENCH_BIN)/heap_bench.d
