@@ -10,6 +10,7 @@
  * (and find it not free) without a page per 128 frames of nothing.
  */
 #include <mica/arch_mm.h>
+#include <mica/errno.h>
 #include <mica/init.h>
 #include <mica/keyhandler.h>
 #include <mica/lib.h>
@@ -28,6 +29,28 @@ unsigned long arch_virt_to_mfn(const void *va)
 	return __pa(va) >> PAGE_SHIFT;
 }
 
+/* Without a direct map, xenheap frames are mapped at __va() while allocated. */
+int arch_xenheap_map(unsigned long mfn, unsigned long nr)
+{
+	paddr_t pa = (paddr_t)mfn << PAGE_SHIFT;
+
+	if (directmap)
+		return 0;
+	if (map_pages_to_xen((unsigned long)__va(pa), pa, nr, _PAGE_RW)) {
+		unmap_pages_from_xen((unsigned long)__va(pa), nr);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void arch_xenheap_unmap(unsigned long mfn, unsigned long nr)
+{
+	if (!directmap)
+		unmap_pages_from_xen(
+			(unsigned long)__va((paddr_t)mfn << PAGE_SHIFT), nr);
+}
+
+/* boot_alloc_pages() maps what it hands out at __va() in both modes. */
 void *arch_boot_alloc(size_t bytes)
 {
 	paddr_t pa = boot_alloc_pages(

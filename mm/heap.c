@@ -499,7 +499,7 @@ static __always_inline void claim_frames(unsigned long mfn, unsigned long nr,
 	}
 	if (unlikely(memflags & MEMF_zero))
 		for (unsigned long i = 0; i < nr; i++)
-			memset(arch_mfn_to_virt(mfn + i), 0, PAGE_SIZE);
+			clear_domain_page(_mfn(mfn + i));
 	free_pages -= nr;
 }
 
@@ -584,6 +584,11 @@ void *alloc_xenheap_pages(unsigned int order, unsigned int memflags)
 		m = alloc_heap(order, memflags, LIST_UNMOVABLE);
 	if (m == NIL)
 		return NULL;
+	if (arch_xenheap_map(m, 1UL << order)) {
+		release_frames(m, 1UL << order, false);
+		free_chunk(m, order, NO_DIRTY);
+		return NULL;
+	}
 	for (unsigned long i = 0; i < (1UL << order); i++)
 		frame_table[m + i].count_info |= PGC_xen_heap;
 	return arch_mfn_to_virt(m);
@@ -600,6 +605,8 @@ void free_xenheap_pages(void *v, unsigned int order)
 		if (!(frame_table[m + i].count_info & PGC_xen_heap))
 			panic("heap: free_xenheap_pages(%p): mfn %#lx is not a xenheap page",
 			      v, m + i);
+	/* Unmapped first, so that a use after the free faults. */
+	arch_xenheap_unmap(m, 1UL << order);
 	release_frames(m, 1UL << order, false);
 	free_chunk(m, order, NO_DIRTY);
 }

@@ -16,10 +16,12 @@
  * Single CPU, boot time and fault-free paths only: no locks.
  */
 #include <asm/processor.h>
+#include <mica/domain_page.h>
 #include <mica/init.h>
 #include <mica/lib.h>
 #include <mica/mm.h>
 #include <mica/paging.h>
+#include <mica/param.h>
 #include <mica/stack.h>
 
 #define PT_ENTRIES 512
@@ -35,9 +37,20 @@
 extern char __image_start[], __text_start[], __text_end[], __rodata_start[],
 	__rodata_end[], __data_start[], __bss_end[];
 
-static uint64_t *l4; /* the final L4, NULL until paging_init() */
+/* The final L4, in the image so that it is always reachable. */
+static uint64_t idle_l4[PT_ENTRIES] __aligned(PAGE_SIZE);
+static uint64_t *l4; /* idle_l4 once paging_init() has loaded it */
 static uint64_t nx_bit;
 static uint64_t global_bit;
+
+/*
+ * directmap=off: no always-mapped direct map of RAM. What mica itself
+ * keeps at __va() (xenheap pages while allocated, boot-time allocations,
+ * phys_map() ranges) is mapped there one page at a time; everything else
+ * is reached through map_domain_page().
+ */
+bool directmap = true;
+boolean_param("directmap", directmap);
 
 /* ---- the boot-time frame allocator ---- */
 
@@ -54,7 +67,42 @@ static void boot_alloc_init(void)
 
 static bool handed_to_heap;
 
-paddr_t boot_alloc_pages(unsigned int nr, unsigned int align_pages)
+/*
+ * What the boot allocator handed out before the final tables existed, so
+ * that paging_init() can map it at __va() without a direct map. Top-down
+ * allocations are adjacent and coalesce into few entries.
+ */
+static struct {
+	paddr_t start, end;
+} boot_log[32];
+static unsigned int nr_boot_log;
+
+static void log_boot_alloc(paddr_t pa, paddr_t size)
+{
+	if (nr_boot_log && boot_log[nr_boot_log - 1].start == pa + size) {
+		boot_log[nr_boot_log - 1].start = pa;
+		return;
+	}
+	if (nr_boot_log == ARRAY_SIZE(boot_log))
+		panic("paging: more than %zu separate boot-time allocations",
+		      ARRAY_SIZE(boot_log));
+	boot_log[nr_boot_log].start = pa;
+	boot_log[nr_boot_log].end = pa + size;
+	nr_boot_log++;
+}
+
+static void zero_frames(paddr_t pa, unsigned int nr)
+{
+	for (unsigned int i = 0; i < nr; i++)
+		clear_domain_page(
+			maddr_to_mfn(pa + ((paddr_t)i << PAGE_SHIFT)));
+}
+
+/*
+ * nr zeroed frames, aligned to align_pages, reachable only through
+ * map_domain_page(): what page tables need.
+ */
+static paddr_t alloc_frames(unsigned int nr, unsigned int align_pages)
 {
 	paddr_t size = (paddr_t)nr << PAGE_SHIFT;
 	paddr_t align = (paddr_t)(align_pages ? align_pages : 1) << PAGE_SHIFT;
@@ -96,10 +144,31 @@ paddr_t boot_alloc_pages(unsigned int nr, unsigned int align_pages)
 			r->end = pa;
 			nr_free++;
 		}
-		memset(__va(pa), 0, size);
+		zero_frames(pa, nr);
 		return pa;
 	}
 	return 0;
+}
+
+static int map_phys_range(uint64_t *root, paddr_t pa, paddr_t end,
+			  enum phys_attr attr);
+
+paddr_t boot_alloc_pages(unsigned int nr, unsigned int align_pages)
+{
+	paddr_t pa = alloc_frames(nr, align_pages);
+	paddr_t size = (paddr_t)nr << PAGE_SHIFT;
+
+	if (!pa || directmap)
+		return pa;
+	if (!l4) {
+		log_boot_alloc(pa, size);
+	} else if (map_phys_range(l4, pa, pa + size, PHYS_WB)) {
+		printk(LOG_WARN
+		       "paging: no page tables to map a boot-time allocation at %#lx\n",
+		       pa);
+		return 0; /* leaked: boot time only */
+	}
+	return pa;
 }
 
 unsigned int boot_free_ranges(struct boot_mem_range *out, unsigned int max)
@@ -122,15 +191,16 @@ static unsigned int slot(unsigned long va, unsigned int level)
 	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PT_ENTRIES - 1);
 }
 
-static uint64_t *table_va(uint64_t entry)
+static uint64_t *table_map(uint64_t entry)
 {
-	return __va(entry & PADDR_MASK);
+	return map_domain_page(maddr_to_mfn(entry & PADDR_MASK));
 }
 
 /*
  * The entry for va at the given level (1..3) under root, creating the
- * intermediate tables as needed. NULL if memory ran out or a large page
- * is in the way.
+ * intermediate tables as needed, in a table mapped with map_domain_page():
+ * the caller unmaps it (unmap_domain_page(entry)). NULL if memory ran out
+ * or a large page is in the way.
  */
 static uint64_t *walk_create(uint64_t *root, unsigned long va,
 			     unsigned int level)
@@ -138,20 +208,27 @@ static uint64_t *walk_create(uint64_t *root, unsigned long va,
 	uint64_t *t = root;
 
 	for (unsigned int l = 4; l > level; l--) {
-		uint64_t *e = &t[slot(va, l)];
+		uint64_t *e = &t[slot(va, l)], *next;
 
 		if (!(*e & _PAGE_PRESENT)) {
-			paddr_t pa = boot_alloc_pages(1, 1);
+			paddr_t pa = alloc_frames(1, 1);
 
 			if (!pa)
-				return NULL;
+				goto fail;
 			*e = pa | _PAGE_PRESENT | _PAGE_RW;
 		} else if (*e & _PAGE_PSE) {
-			return NULL;
+			goto fail;
 		}
-		t = table_va(*e);
+		next = table_map(*e);
+		if (t != root)
+			unmap_domain_page(t);
+		t = next;
 	}
 	return &t[slot(va, level)];
+fail:
+	if (t != root)
+		unmap_domain_page(t);
+	return NULL;
 }
 
 static int map_one(uint64_t *root, unsigned long va, paddr_t pa,
@@ -162,6 +239,8 @@ static int map_one(uint64_t *root, unsigned long va, paddr_t pa,
 	if (!e)
 		return -1;
 	*e = pa | flags | (level > 1 ? _PAGE_PSE : 0);
+	if (e < root || e >= root + PT_ENTRIES)
+		unmap_domain_page(e);
 	return 0;
 }
 
@@ -266,11 +345,29 @@ int map_pages_to_xen(unsigned long va, paddr_t pa, unsigned long nr,
 	return 0;
 }
 
+void unmap_pages_from_xen(unsigned long va, unsigned long nr)
+{
+	for (unsigned long i = 0; i < nr; i++, va += PAGE_SIZE) {
+		unsigned int level;
+		uint64_t *e;
+
+		if (!l4 || !paging_lookup_in(l4, va, &level))
+			continue;
+		BUG_ON(level != 1);
+		e = walk_create(l4, va, 1);
+		*e = 0;
+		unmap_domain_page(e);
+		invlpg((const void *)va);
+	}
+}
+
 uint64_t paging_lookup_in(const uint64_t *root, unsigned long va,
 			  unsigned int *level)
 {
 	const uint64_t *t = root;
+	uint64_t found = 0;
 
+	*level = 0;
 	for (unsigned int l = 4; l >= 1; l--) {
 		uint64_t e = t[slot(va, l)];
 
@@ -278,17 +375,30 @@ uint64_t paging_lookup_in(const uint64_t *root, unsigned long va,
 			break;
 		if (l == 1 || (l <= 3 && (e & _PAGE_PSE))) {
 			*level = l;
-			return e;
+			found = e;
+			break;
 		}
-		t = table_va(e);
+		if (t != root)
+			unmap_domain_page(t);
+		t = table_map(e);
 	}
-	*level = 0;
-	return 0;
+	if (t != root)
+		unmap_domain_page(t);
+	return found;
 }
 
 uint64_t paging_lookup(unsigned long va, unsigned int *level)
 {
-	return paging_lookup_in(__va(read_cr3() & PADDR_MASK), va, level);
+	paddr_t cr3 = read_cr3() & PADDR_MASK;
+	const uint64_t *root;
+	uint64_t e;
+
+	if (l4 && cr3 == __pa(idle_l4))
+		return paging_lookup_in(idle_l4, va, level);
+	root = map_domain_page(maddr_to_mfn(cr3));
+	e = paging_lookup_in(root, va, level);
+	unmap_domain_page(root);
+	return e;
 }
 
 void *phys_map(paddr_t pa, size_t len, enum phys_attr attr)
@@ -324,10 +434,8 @@ void paging_init(const struct boot_info *bi)
 		global_bit = _PAGE_GLOBAL;
 	wrmsr(MSR_PAT, MICA_PAT);
 
-	root_pa = boot_alloc_pages(1, 1);
-	if (!root_pa)
-		panic("paging: no memory below 4 GiB for page tables");
-	root = __va(root_pa);
+	root = idle_l4;
+	root_pa = __pa(idle_l4);
 
 	/* W^X image. */
 	if (map_image(root, __text_start, __text_end,
@@ -346,7 +454,7 @@ void paging_init(const struct boot_info *bi)
 		paddr_t s = ROUNDUP(r->start, PAGE_SIZE);
 		paddr_t e = ROUNDDOWN(r->end, PAGE_SIZE);
 
-		if (!directmap_type(r->type) || s >= e)
+		if (!directmap || !directmap_type(r->type) || s >= e)
 			continue;
 		if (e > DIRECTMAP_VIRT_END - DIRECTMAP_VIRT_START) {
 			printk(LOG_WARN
@@ -365,11 +473,35 @@ void paging_init(const struct boot_info *bi)
 				   ROUNDUP(early_maps[i].end, PAGE_SIZE),
 				   early_maps[i].attr))
 			panic("paging: out of memory for early mappings");
+	if (!directmap) {
+		uint64_t *e;
+
+		/*
+		 * What the boot allocator handed out so far (the console's
+		 * buffers, say) stays where it was. Page tables made while
+		 * doing so need no mapping: they are reached through the
+		 * mapcache, whose L1 is in the image.
+		 */
+		for (unsigned int i = 0; i < nr_boot_log; i++)
+			if (map_phys_range(root, boot_log[i].start,
+					   boot_log[i].end, PHYS_WB))
+				panic("paging: out of memory mapping boot-time allocations");
+		e = walk_create(root, MAPCACHE_VIRT_START, 2);
+		if (!e)
+			panic("paging: out of memory for the mapcache");
+		*e = __pa(mapcache_l1) | _PAGE_PRESENT | _PAGE_RW;
+		unmap_domain_page(e);
+	}
 
 	write_cr3(root_pa);
 	l4 = root;
+	if (!directmap)
+		mapcache_enable(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED |
+				_PAGE_DIRTY | nx_bit);
 	if (cpu_features.pge)
 		write_cr4(read_cr4() | X86_CR4_PGE);
+	if (!directmap)
+		printk("Paging: no direct map (directmap=off): RAM reached through the mapcache\n");
 	printk("Paging: direct map of %lu MiB with %s pages, image W^X%s, %u guard pages\n",
 	       mapped >> 20,
 	       cpu_features.page1gb ? "1 GiB/2 MiB/4 KiB" : "2 MiB/4 KiB",

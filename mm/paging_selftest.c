@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Self tests of the final page tables: what paging_init() promises. */
 #include <asm/processor.h>
+#include <mica/arch_mm.h>
+#include <mica/domain_page.h>
 #include <mica/init.h>
 #include <mica/mm.h>
 #include <mica/paging.h>
@@ -63,6 +65,11 @@ SELFTEST(paging, direct_map_covers_ram)
 {
 	const struct boot_info *bi = boot_info;
 	unsigned int level, large = 0;
+
+	if (!directmap) {
+		selftest_skip(t, "directmap=off");
+		return;
+	}
 
 	for (unsigned int i = 0; i < bi->nr_memmap; i++) {
 		const struct boot_mem_range *r = &bi->memmap[i];
@@ -138,6 +145,7 @@ SELFTEST(paging, boot_alloc_zeroed_and_heap_owns_the_rest)
 	ST_CHECK(t, pa && IS_ALIGNED(pa, 2 * PAGE_SIZE), "pa %#lx", pa);
 	if (!pa)
 		return;
+	/* Mapped at __va() in both direct-map modes. */
 	p = __va(pa);
 	for (unsigned int i = 0; i < 2 * PAGE_SIZE / 8; i++)
 		if (p[i]) {
@@ -169,4 +177,105 @@ SELFTEST(paging, boot_alloc_zeroed_and_heap_owns_the_rest)
 				boot_info->reserved[k].start,
 				boot_info->reserved[k].end);
 	}
+}
+
+/* ---- without a direct map (directmap=off) ---- */
+
+static bool mapped_at_va(unsigned long mfn)
+{
+	unsigned int level;
+
+	return paging_lookup((unsigned long)__va((paddr_t)mfn << PAGE_SHIFT),
+			     &level) != 0;
+}
+
+SELFTEST(paging, no_direct_map_of_domain_memory)
+{
+	struct page_info *pg;
+	unsigned long mfn;
+
+	if (directmap) {
+		selftest_skip(t, "the direct map is on");
+		return;
+	}
+	pg = alloc_domheap_pages(NULL, 0, 0);
+	if (!pg) {
+		selftest_error(t, "no memory");
+		return;
+	}
+	mfn = mfn_x(page_to_mfn(pg));
+	ST_CHECK(t, !mapped_at_va(mfn), "domheap mfn %#lx is mapped at %p", mfn,
+		 __va((paddr_t)mfn << PAGE_SHIFT));
+	free_domheap_pages(pg, 0);
+}
+
+SELFTEST(paging, xenheap_mapped_while_allocated)
+{
+	unsigned long mfn;
+	uint64_t *p;
+
+	if (directmap) {
+		selftest_skip(t, "the direct map is on");
+		return;
+	}
+	p = alloc_xenheap_pages(2, 0);
+	if (!p) {
+		selftest_error(t, "no memory");
+		return;
+	}
+	mfn = arch_virt_to_mfn(p);
+	/* O(1) both ways: the address is the frame's __va(). */
+	ST_CHECK(t, p == __va((paddr_t)mfn << PAGE_SHIFT), "%p for mfn %#lx",
+		 (void *)p, mfn);
+	for (unsigned int i = 0; i < 4; i++)
+		ST_CHECK(t, mapped_at_va(mfn + i), "xenheap mfn %#lx unmapped",
+			 mfn + i);
+	p[4 * PAGE_SIZE / 8 - 1] = 1; /* the last word is writable */
+	free_xenheap_pages(p, 2);
+	for (unsigned int i = 0; i < 4; i++)
+		ST_CHECK(t, !mapped_at_va(mfn + i),
+			 "freed xenheap mfn %#lx still mapped", mfn + i);
+}
+
+SELFTEST(paging, map_domain_page_slots)
+{
+	struct page_info *pg = alloc_domheap_pages(NULL, 0, MEMF_zero);
+	unsigned int before = mapcache_slots_in_use(), level;
+	uint64_t *a, *b, e;
+
+	if (!pg) {
+		selftest_error(t, "no memory");
+		return;
+	}
+	a = map_domain_page(page_to_mfn(pg));
+	b = map_domain_page(page_to_mfn(pg));
+	a[0] = 0x1234;
+	ST_CHECK_EQ(t, b[0], 0x1234);
+	e = paging_lookup((unsigned long)a, &level);
+	ST_CHECK(t,
+		 e && (e & _PAGE_RW) &&
+			 (e & PADDR_MASK &
+			  ~((1UL << (PAGE_SHIFT + 9 * (level - 1))) - 1)) ==
+				 (page_to_maddr(pg) &
+				  ~((1UL << (PAGE_SHIFT + 9 * (level - 1))) -
+				    1)),
+		 "entry %#lx at level %u for %p", e, level, (void *)a);
+	if (!directmap) {
+		ST_CHECK(t, a != b, "two nested mappings share a slot");
+		ST_CHECK_EQ(t, mapcache_slots_in_use(), before + 2);
+	}
+	unmap_domain_page(b);
+	unmap_domain_page(a);
+	ST_CHECK_EQ(t, mapcache_slots_in_use(), before);
+	/*
+	 * The slot's entry itself: paging_lookup() would map the tables it
+	 * walks into the very slot just freed.
+	 */
+	if (!directmap)
+		ST_CHECK(
+			t,
+			!mapcache_l1[((unsigned long)a - MAPCACHE_VIRT_START) >>
+				     PAGE_SHIFT],
+			"slot %p still mapped after unmap", (void *)a);
+	free_domheap_pages(pg, 0);
 }

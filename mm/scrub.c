@@ -13,22 +13,25 @@
 
 #define PAGE_WORDS (PAGE_SIZE / sizeof(uint64_t))
 
+/* Free frames are not mapped without a direct map: map each in turn. */
 void scrub_page(unsigned long mfn)
 {
-	uint64_t *p = arch_mfn_to_virt(mfn);
+	uint64_t *p = map_domain_page(_mfn(mfn));
 
 	for (unsigned int i = 0; i < PAGE_WORDS; i++)
 		p[i] = SCRUB_PATTERN;
+	unmap_domain_page(p);
 }
 
 void check_scrubbed(unsigned long mfn)
 {
-	const uint64_t *p = arch_mfn_to_virt(mfn);
+	const uint64_t *p = map_domain_page(_mfn(mfn));
 
 	for (unsigned int i = 0; i < PAGE_WORDS; i++)
 		if (p[i] != SCRUB_PATTERN)
 			panic("heap: mfn %#lx was written after it was freed (word %u is %#lx)",
 			      mfn, i, p[i]);
+	unmap_domain_page(p);
 }
 
 /*

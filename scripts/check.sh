@@ -18,7 +18,9 @@
 #   boot      machine  firmware  RAM    1 GiB pages
 #   -kernel   pc       SeaBIOS   64M    no
 #   -kernel   q35      SeaBIOS   1G     yes
+#   -kernel   q35      SeaBIOS   1G     yes   directmap=off
 #   -kernel   pc       SeaBIOS   6G     yes   (RAM above the PCI hole)
+#   -kernel   pc       SeaBIOS   6G     no    directmap=off
 #   ISO       q35      SeaBIOS   6G     no    (RAM above the PCI hole)
 #   ISO       pc       OVMF      1G     yes
 #
@@ -95,7 +97,9 @@ echo "== QEMU"
 matrix=(
 	"kernel-pc-64M-no1g    --kernel $kernel --machine pc --mem 64M --cpu qemu64,-pdpe1gb --expect booted.by --expect with.2.MiB/4.KiB.pages"
 	"kernel-q35-1G-1g      --kernel $kernel --machine q35 --mem 1G --cpu qemu64,+pdpe1gb --expect with.1.GiB/2.MiB/4.KiB.pages"
+	"kernel-q35-1G-nodm    --kernel $kernel --machine q35 --mem 1G --cpu qemu64,+pdpe1gb --append 'selftest directmap=off' --expect 'no direct map'"
 	"kernel-pc-6G-1g       --kernel $kernel --machine pc --mem 6G --cpu qemu64,+pdpe1gb --ram-above-4g"
+	"kernel-pc-6G-nodm     --kernel $kernel --machine pc --mem 6G --cpu qemu64,-pdpe1gb --ram-above-4g --append 'selftest directmap=off' --expect 'no direct map'"
 	"iso-bios-q35-6G-no1g  --iso $iso --firmware bios --machine q35 --mem 6G --cpu qemu64,-pdpe1gb --ram-above-4g --expect booted.by.GRUB"
 	"iso-ovmf-pc-1G-1g     --iso $iso --firmware ovmf --machine pc --mem 1G --cpu qemu64,+pdpe1gb --expect booted.by.GRUB.*on.UEFI"
 )
@@ -106,9 +110,10 @@ for entry in "${matrix[@]}"; do
 		continue
 	fi
 	: >"$out/$name.counts"
-	# shellcheck disable=SC2086 # options are single words
+	# The entries are this script's own: quotes in them group words.
+	eval "set -- $opts"
 	bash scripts/qemu-test.sh --name "$name" --timeout "$timeout" \
-		--log "$out/$name.serial.log" --counts "$out/$name.counts" $opts
+		--log "$out/$name.serial.log" --counts "$out/$name.counts" "$@"
 	if read -r p f s <"$out/$name.counts"; then
 		add "$p" "$f" "$s"
 	else

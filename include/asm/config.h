@@ -34,6 +34,9 @@
 #define RDWR_MPT_VIRT_END _AC(0xffff82c000000000, UL)
 #define VMAP_VIRT_START _AC(0xffff82c000000000, UL)
 #define VMAP_VIRT_END _AC(0xffff82d000000000, UL)
+/* map_domain_page()'s slots with directmap=off: one L1 table's worth. */
+#define MAPCACHE_VIRT_START _AC(0xffff82d000000000, UL)
+#define MAPCACHE_VIRT_END _AC(0xffff82d000200000, UL)
 #define KERNEL_VIRT_START _AC(0xffff82d080000000, UL)
 #define KERNEL_VIRT_END _AC(0xffff82d0c0000000, UL)
 #define FRAMETABLE_VIRT_START _AC(0xffff82e000000000, UL)

@@ -8,11 +8,24 @@
 #ifndef MICA_ARCH_MM_H
 #define MICA_ARCH_MM_H
 
+#include <mica/domain_page.h>
 #include <mica/types.h>
 
-/* Where frame mfn can be read and written (the direct map). */
+/*
+ * Where a frame mica keeps mapped can be read and written: any RAM frame
+ * with the direct map, only xenheap frames without one.
+ */
 void *arch_mfn_to_virt(unsigned long mfn);
 unsigned long arch_virt_to_mfn(const void *va);
+
+/*
+ * Make the xenheap frames [mfn, mfn + nr) reachable at arch_mfn_to_virt(),
+ * or stop them being: nothing to do where a direct map covers all RAM.
+ * Every other frame is reached through map_domain_page()
+ * (include/mica/domain_page.h, also part of this contract). 0 or -ENOMEM.
+ */
+int arch_xenheap_map(unsigned long mfn, unsigned long nr);
+void arch_xenheap_unmap(unsigned long mfn, unsigned long nr);
 
 /*
  * Zeroed memory for the heap's own metadata, at initialisation only, never

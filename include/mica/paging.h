@@ -78,6 +78,20 @@ unsigned int boot_free_ranges(struct boot_mem_range *out, unsigned int max);
 int map_pages_to_xen(unsigned long va, paddr_t pa, unsigned long nr,
 		     uint64_t flags);
 
+/*
+ * Undo map_pages_to_xen() for nr pages from va: 4 KiB mappings only, each
+ * flushed from the TLB. Pages not mapped are skipped.
+ */
+void unmap_pages_from_xen(unsigned long va, unsigned long nr);
+
+/* Whether all RAM is mapped at __va() (directmap=off clears it). */
+extern bool directmap;
+
+/* The mapcache (mm/domain_page.c), which paging_init() installs. */
+extern uint64_t mapcache_l1[];
+void mapcache_enable(uint64_t pte_flags);
+unsigned int mapcache_slots_in_use(void);
+
 #define _PAGE_PRESENT 0x001UL
 #define _PAGE_RW 0x002UL
 #define _PAGE_USER 0x004UL

@@ -35,6 +35,27 @@ unsigned long arch_virt_to_mfn(const void *va)
 	return (unsigned long)(p - ram) >> PAGE_SHIFT;
 }
 
+/* The whole memfd is mapped: the host always has a direct map. */
+void *map_domain_page(mfn_t mfn)
+{
+	return arch_mfn_to_virt(mfn_x(mfn));
+}
+
+void unmap_domain_page(const void *va)
+{
+	if (va)
+		(void)arch_virt_to_mfn(va); /* it must be a frame's address */
+}
+
+int arch_xenheap_map(unsigned long mfn, unsigned long nr)
+{
+	return 0;
+}
+
+void arch_xenheap_unmap(unsigned long mfn, unsigned long nr)
+{
+}
+
 void *arch_boot_alloc(size_t bytes)
 {
 	void *p;
