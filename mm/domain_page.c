@@ -19,7 +19,7 @@
 #include <mica/paging.h>
 
 #define MAPCACHE_SLOTS (NR_CPUS * MAPCACHE_SLOTS_PER_CPU)
-BUILD_BUG_ON(MAPCACHE_SLOTS * PAGE_SIZE !=
+BUILD_BUG_ON(MAPCACHE_SLOTS *PAGE_SIZE !=
 	     MAPCACHE_VIRT_END - MAPCACHE_VIRT_START);
 BUILD_BUG_ON(MAPCACHE_SLOTS_PER_CPU != 64); /* one bitmap word a CPU */
 
@@ -61,7 +61,8 @@ void unmap_domain_page(const void *p)
 		return; /* a direct-map address, or NULL */
 	i = (unsigned int)((va - MAPCACHE_VIRT_START) >> PAGE_SHIFT);
 	if (unlikely(i / MAPCACHE_SLOTS_PER_CPU != cpu ||
-		     !(slots_in_use[cpu] & (1UL << (i % MAPCACHE_SLOTS_PER_CPU)))))
+		     !(slots_in_use[cpu] &
+		       (1UL << (i % MAPCACHE_SLOTS_PER_CPU)))))
 		panic("unmap_domain_page(%p): not a mapping of CPU %u's", p,
 		      cpu);
 	mapcache_l1[i] = 0;

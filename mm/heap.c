@@ -611,6 +611,42 @@ void free_xenheap_pages(void *v, unsigned int order)
 	free_chunk(m, order, NO_DIRTY);
 }
 
+void *alloc_xenheap_pages_exact(unsigned long nr, unsigned int memflags)
+{
+	struct page_info *pg = alloc_contig_pages(nr, 1, memflags);
+	unsigned long m;
+
+	if (!pg)
+		return NULL;
+	m = mfn_x(page_to_mfn(pg));
+	if (arch_xenheap_map(m, nr)) {
+		free_contig_pages(pg, nr);
+		return NULL;
+	}
+	for (unsigned long i = 0; i < nr; i++)
+		pg[i].count_info |= PGC_xen_heap;
+	return arch_mfn_to_virt(m);
+}
+
+void free_xenheap_pages_exact(void *v, unsigned long nr)
+{
+	unsigned long m;
+
+	if (!v || !nr)
+		return;
+	if ((unsigned long)v & (PAGE_SIZE - 1))
+		panic("heap: free_xenheap_pages_exact(%p): not page aligned",
+		      v);
+	m = arch_virt_to_mfn(v);
+	for (unsigned long i = 0; i < nr; i++)
+		if (!(frame_table[m + i].count_info & PGC_xen_heap))
+			panic("heap: free_xenheap_pages_exact(%p, %lu): mfn %#lx is not a xenheap page",
+			      v, nr, m + i);
+	arch_xenheap_unmap(m, nr);
+	release_frames(m, nr, false);
+	free_frames(m, nr, false);
+}
+
 /* ---- the domheap ---- */
 
 static __always_inline void page_list_add_tail(struct page_list_head *h,

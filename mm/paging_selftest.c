@@ -237,6 +237,32 @@ SELFTEST(paging, xenheap_mapped_while_allocated)
 			 "freed xenheap mfn %#lx still mapped", mfn + i);
 }
 
+SELFTEST(paging, xenheap_partial_free_unmaps_its_part)
+{
+	unsigned long mfn;
+	char *v;
+
+	if (directmap) {
+		selftest_skip(t, "the direct map is on");
+		return;
+	}
+	v = alloc_xenheap_pages_exact(5, 0);
+	if (!v) {
+		selftest_error(t, "no memory");
+		return;
+	}
+	mfn = arch_virt_to_mfn(v);
+	free_xenheap_pages_exact(v + 2 * PAGE_SIZE, 2);
+	for (unsigned int i = 0; i < 5; i++)
+		ST_CHECK(t, mapped_at_va(mfn + i) == (i < 2 || i == 4),
+			 "page %u of 5 %s after freeing pages 2 and 3", i,
+			 mapped_at_va(mfn + i) ? "mapped" : "unmapped");
+	free_xenheap_pages_exact(v, 2);
+	free_xenheap_pages_exact(v + 4 * PAGE_SIZE, 1);
+	ST_CHECK(t, !mapped_at_va(mfn) && !mapped_at_va(mfn + 4),
+		 "freed pages still mapped");
+}
+
 SELFTEST(paging, map_domain_page_slots)
 {
 	struct page_info *pg = alloc_domheap_pages(NULL, 0, MEMF_zero);

@@ -164,6 +164,15 @@ void *alloc_xenheap_pages(unsigned int order, unsigned int memflags);
 void free_xenheap_pages(void *v, unsigned int order);
 
 /*
+ * Exactly nr contiguous xenheap frames, mapped (alloc_contig_pages()'s
+ * length rule: 20 KiB costs 5 frames). Any page-aligned part of such an
+ * allocation can be freed on its own: free_xenheap_pages_exact(v + k pages,
+ * n) gives back n frames from there and unmaps them without a direct map.
+ */
+void *alloc_xenheap_pages_exact(unsigned long nr, unsigned int memflags);
+void free_xenheap_pages_exact(void *v, unsigned long nr);
+
+/*
  * Pages for domain d (assigned to it: owner, accounting, its page list,
  * unless MEMF_no_owner), or owned by nobody when d is NULL. NULL when no
  * chunk fits or d would exceed its max_pages.

@@ -244,6 +244,32 @@ static void contig_is_exact(void **state)
 	assert_null(alloc_contig_pages((1UL << MAX_ORDER) + 1, 1, 0));
 }
 
+static void xenheap_exact_frees_in_parts(void **state)
+{
+	struct heap_stats s0, s1;
+	char *v;
+
+	heap_get_stats(&s0);
+	v = alloc_xenheap_pages_exact(5, 0); /* 20 KiB */
+	assert_non_null(v);
+	heap_get_stats(&s1);
+	assert_int_equal(s0.free_pages - s1.free_pages, 5);
+	memset(v, 0x11, 5 * PAGE_SIZE);
+	/* The middle page, then the tail, then the head: each on its own. */
+	free_xenheap_pages_exact(v + 2 * PAGE_SIZE, 1);
+	heap_get_stats(&s1);
+	assert_int_equal(s0.free_pages - s1.free_pages, 4);
+	assert_int_equal(heap_check(), 0);
+	free_xenheap_pages_exact(v + 3 * PAGE_SIZE, 2);
+	free_xenheap_pages_exact(v, 2);
+	heap_get_stats(&s1);
+	assert_int_equal(s1.free_pages, s0.free_pages);
+	assert_int_equal(heap_check(), 0);
+	/* Freed again, or never a xenheap page: caught. */
+	EXPECT_PANIC(free_xenheap_pages_exact(v, 1), "not a xenheap page");
+	EXPECT_PANIC(free_xenheap_pages_exact(v + 1, 1), "not page aligned");
+}
+
 static void freed_domain_pages_are_scrubbed(void **state)
 {
 	struct domain a, b;
@@ -357,6 +383,7 @@ int main(void)
 		T(double_free_is_caught),
 		T(freeing_another_domains_page_is_caught),
 		T(contig_is_exact),
+		T(xenheap_exact_frees_in_parts),
 		T(freed_domain_pages_are_scrubbed),
 		T(write_after_free_is_caught),
 		T(grouping_keeps_small_allocations_together),
