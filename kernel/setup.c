@@ -9,6 +9,7 @@
 #include <mica/console.h>
 #include <mica/errno.h>
 #include <mica/init.h>
+#include <mica/kbench.h>
 #include <mica/keyhandler.h>
 #include <mica/lib.h>
 #include <mica/mm.h>
@@ -165,6 +166,10 @@ void __start_mica(uint32_t magic, uint32_t info_pa)
 		run_initcalls(level);
 
 	printk("mica: ready\n");
+	if (kbench_requested()) {
+		kbench_run_all();
+		machine_power_off();
+	}
 	if (opt_selftest) {
 		selftest_run_all(selftest_filter);
 		machine_power_off();
