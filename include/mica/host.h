@@ -27,7 +27,8 @@ struct host_range {
 
 /*
  * A machine of nr_frames frames whose heap holds all of them (frame 0
- * excepted, as on a real machine). Returns 0 or -errno.
+ * excepted, as on a real machine), and an xmalloc with no pools yet.
+ * Returns 0 or -errno.
  */
 int host_machine_init(unsigned long nr_frames);
 

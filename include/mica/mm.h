@@ -62,7 +62,10 @@ struct domain;
  * in use by a domain.
  */
 struct page_info {
-	/* List linkage, as frame numbers (PAGE_LIST_NULL ends a list). */
+	/*
+	 * List linkage, as frame numbers (PAGE_LIST_NULL ends a list): a free
+	 * list, a domain's pages, or xmalloc's pools.
+	 */
 	uint32_t next, prev;
 
 	/* PGC_* flags in the top bits, a reference count below. */
@@ -79,6 +82,13 @@ struct page_info {
 			uint32_t
 				first_dirty; /* first page to scrub, or NO_DIRTY */
 		} free;
+		/*
+		 * In use by xmalloc (PGC_xmalloc): the frames of a large
+		 * allocation on its first frame, 0 on the frames of a pool.
+		 */
+		struct {
+			uint32_t nr;
+		} xmalloc;
 	} u;
 
 	union {
@@ -96,6 +106,11 @@ struct page_info {
 #define PGC_need_scrub (1UL << 61) /* free, and holds a domain's data */
 #define PGC_xen_heap (1UL << 60)   /* belongs to the xenheap */
 #define PGC_allocated (1UL << 59) /* the owner holds its allocation reference */
+/*
+ * xenheap memory xmalloc manages (mm/xmalloc.c): every frame of a pool, and
+ * the first frame of a large allocation (u.xmalloc.nr says which).
+ */
+#define PGC_xmalloc (1UL << 58)
 #define PGC_count_mask ((1UL << 48) - 1)
 
 struct page_list_head {

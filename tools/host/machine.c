@@ -9,6 +9,7 @@
 #include <mica/arch_mm.h>
 #include <mica/host.h>
 #include <mica/lib.h>
+#include <mica/xmalloc.h>
 
 static int ram_fd = -1;
 static unsigned char *ram;
@@ -90,6 +91,8 @@ int host_machine_init_ranges(unsigned long nr_frames,
 	if (!frame_table)
 		goto fail;
 	rc = heap_init(nr_frames);
+	/* A new heap: the pools xmalloc had came from the old one. */
+	xmalloc_init();
 	if (rc) {
 		host_machine_fini();
 		return rc;
