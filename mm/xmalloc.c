@@ -472,7 +472,8 @@ static __attribute__((noinline)) void *alloc_large(size_t size,
 
 	if (size > (PAGE_SIZE << MAX_ORDER))
 		return NULL;
-	nr = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	/* Size 0 comes here for a page-aligned block: still a frame. */
+	nr = size ? (size + PAGE_SIZE - 1) >> PAGE_SHIFT : 1;
 	pg = alloc_contig_pages(nr, 1, memflags);
 	if (!pg)
 		return NULL;
@@ -748,6 +749,11 @@ void xmalloc_init(void)
 	memset(&xm, 0, sizeof(xm));
 	pool_head = PAGE_LIST_NULL;
 	nr_pools = large_allocs = large_pages = 0;
+}
+
+unsigned long xmalloc_pool_pages(void)
+{
+	return nr_pools;
 }
 
 void xmalloc_get_stats(struct xmalloc_stats *st)

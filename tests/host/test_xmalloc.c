@@ -185,7 +185,8 @@ struct wide {
 
 static void alignment(void **state)
 {
-	static const size_t sizes[] = {1, 24, 100, 1000, 3000, 4024, 5000};
+	/* 0: a page-aligned request of nothing still takes a frame. */
+	static const size_t sizes[] = {0, 1, 24, 100, 1000, 3000, 4024, 5000};
 	static void *p[13][ARRAY_SIZE(sizes)];
 	struct wide *w;
 
