@@ -6,7 +6,8 @@
 #                     line "N passed, N failed"
 #   make fuzz         the boot-information fuzzer for FUZZ_SECONDS
 #   make fuzz-heap    the heap fuzzer (tests/fuzz/fuzz_heap.c) for FUZZ_SECONDS
-#   make fuzz-smoke   both fuzzers for 10 seconds each (make check runs it)
+#   make fuzz-xmalloc the xmalloc fuzzer (tests/fuzz/fuzz_xmalloc.c), the same
+#   make fuzz-smoke   every fuzzer for 10 seconds each (make check runs it)
 #
 # The tests compile the real sources (boot/*.c, kernel/cmdline.c, ...) for
 # the host with -DMICA_HOST; tests/host/harness.c stands in for printk.
@@ -107,9 +108,11 @@ fuzz-run = $(FZ)/fuzz_bootinfo -max_total_time=$(1) -timeout=10 \
 fuzz: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
 	$(Q)$(call fuzz-run,$(FUZZ_SECONDS))
 
-fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap
+fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap \
+		$(FZ)/fuzz_xmalloc
 	$(Q)$(call fuzz-run,10)
 	$(Q)$(call fuzz-heap-run,10)
+	$(Q)$(call fuzz-xmalloc-run,10)
 
 # The heap fuzzer: the real mm/ sources (the host library's list), debug
 # build. Seeds in tests/fuzz/corpus-heap, findings in $(FZ)/heap-corpus,
@@ -133,3 +136,25 @@ fuzz-heap-run = mkdir -p $(FZ)/heap-corpus && $(FZ)/fuzz_heap \
 .PHONY: fuzz-heap
 fuzz-heap: $(FZ)/fuzz_heap
 	$(Q)$(call fuzz-heap-run,$(FUZZ_SECONDS))
+
+# The xmalloc fuzzer: mm/xmalloc.c over the real heap, debug build. It needs
+# no seeds (any bytes are an operation sequence); findings go to
+# $(FZ)/xmalloc-corpus, crashes to $(FZ)/xmalloc-crash-*.
+fzx-srcs := tests/fuzz/fuzz_xmalloc.c $(host-lib-srcs)
+
+$(FZ)/fuzz_xmalloc: $(fzx-srcs) tests/fuzz/fuzz_xmalloc.ignorelist \
+		$(wildcard include/mica/*.h include/asm/*.h mm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -fno-inline-functions \
+		-fsanitize-coverage-ignorelist=tests/fuzz/fuzz_xmalloc.ignorelist \
+		-o $@ $(fzx-srcs)
+
+fuzz-xmalloc-run = mkdir -p $(FZ)/xmalloc-corpus && $(FZ)/fuzz_xmalloc \
+	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=2048 \
+	-len_control=0 -print_final_stats=1 -artifact_prefix=$(FZ)/xmalloc- \
+	$(FZ)/xmalloc-corpus
+
+.PHONY: fuzz-xmalloc
+fuzz-xmalloc: $(FZ)/fuzz_xmalloc
+	$(Q)$(call fuzz-xmalloc-run,$(FUZZ_SECONDS))

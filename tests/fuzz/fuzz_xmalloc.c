@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target for xmalloc: the real mm/xmalloc.c over the real heap on
+ * a host machine (tools/host/machine.c), debug build, driven by operation
+ * sequences decoded from the input.
+ *
+ * Input: one operation after another until the bytes run out (a missing
+ * byte reads as zero, so every input means something). Operations:
+ * xmalloc_bytes, _xmalloc with alignments 1 to 8192, xzalloc_bytes,
+ * _xzalloc, the array forms with counts that may overflow, xrealloc to any
+ * size (both ways across the page boundary), xfree, freeing everything, and
+ * two injected bugs: freeing a block again right after freeing it, and
+ * freeing a pointer into the middle of a live block, both of which must
+ * panic without changing anything.
+ *
+ * A model keeps every live allocation: its address, size, alignment asked
+ * and the seed of the pattern written over all of it. After every step:
+ * xmalloc_check() and heap_check() pass; the block just touched and a few
+ * others hold their pattern; no two live allocations overlap; results are
+ * aligned (16 bytes, the alignment asked, a page beyond the pool sizes);
+ * xmalloc's statistics match the model (small blocks live, large
+ * allocations and their exact frame counts); and every frame the heap lost
+ * is a pool page or a large allocation's. A request is refused exactly when
+ * it is invalid (overflow, a bad alignment, beyond the heap's largest
+ * chunk): the machine is larger than the model can ever use. Freeing
+ * everything gives every frame back.
+ *
+ * FUZZ_XMALLOC_TRACE=1 prints every operation as it runs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mica/arch_mm.h>
+#include <mica/host.h>
+#include <mica/xmalloc.h>
+
+/*
+ * 128 MiB: MAX_LIVE allocations of up to MAX_LARGE_PAGES, and their pools,
+ * pin fewer than half of its 128 KiB chunks, so a request the model makes
+ * is never refused for want of a contiguous run.
+ */
+#define FRAMES 32768
+#define MAX_LIVE 256
+#define MAX_LARGE_PAGES 24
+#define MAX_OPS 800
+
+/* ---- reading the input ---- */
+
+static const uint8_t *in_p;
+static size_t in_n;
+
+static unsigned int u8(void)
+{
+	if (!in_n)
+		return 0;
+	in_n--;
+	return *in_p++;
+}
+
+static unsigned int u16(void)
+{
+	unsigned int lo = u8();
+
+	return lo | u8() << 8;
+}
+
+/* ---- reporting ---- */
+
+static char log_ring[4096];
+static size_t log_len;
+static char trace[32][112];
+static unsigned int nr_trace;
+static bool trace_all;
+
+static void log_hook(int level, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	if (n >= sizeof(log_ring))
+		n = sizeof(log_ring) - 1;
+	if (log_len + n >= sizeof(log_ring))
+		log_len = 0;
+	memcpy(log_ring + log_len, msg, n);
+	log_len += n;
+	log_ring[log_len] = '\0';
+}
+
+static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(trace[nr_trace % 32], sizeof(trace[0]), fmt, ap);
+	va_end(ap);
+	if (trace_all)
+		fprintf(stderr, "%4u %s\n", nr_trace, trace[nr_trace % 32]);
+	nr_trace++;
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+	unsigned int first = nr_trace > 32 ? nr_trace - 32 : 0;
+
+	fprintf(stderr, "fuzz_xmalloc: messages:\n%s\n", log_ring);
+	fprintf(stderr, "fuzz_xmalloc: last operations:\n");
+	for (unsigned int i = first; i < nr_trace; i++)
+		fprintf(stderr, "  %4u %s\n", i, trace[i % 32]);
+	fprintf(stderr, "fuzz_xmalloc: FAILED: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+#define REQUIRE(cond, ...)                 \
+	do {                               \
+		if (!(cond))               \
+			fail(__VA_ARGS__); \
+	} while (0)
+
+/* ---- the model ---- */
+
+struct live {
+	uint8_t *p;
+	size_t size;
+	uint32_t seed;
+	bool pages; /* whole frames: page-aligned, from the heap directly */
+};
+static struct live live[MAX_LIVE];
+static unsigned int nr_live;
+static uint32_t next_seed;
+static unsigned long start_free;
+
+static bool is_large(size_t size)
+{
+	return size > XMALLOC_SMALL_MAX;
+}
+
+static unsigned long pages_of(size_t size)
+{
+	return size ? (size + PAGE_SIZE - 1) >> PAGE_SHIFT : 1;
+}
+
+/* Whether a request takes whole frames: too large, or too aligned. */
+static bool takes_pages(size_t size, size_t align)
+{
+	size_t s = (size + 8 + 15) & ~(size_t)15;
+
+	if (is_large(size))
+		return true;
+	if (s < 32)
+		s = 32;
+	return align > XMALLOC_ALIGN && s + align + 16 > 4032;
+}
+
+static uint8_t pattern(uint32_t seed, size_t i)
+{
+	return (uint8_t)((seed * 0x9e3779b1u + (uint32_t)i * 131u) >> 13);
+}
+
+static void fill(struct live *l)
+{
+	for (size_t i = 0; i < l->size; i++)
+		l->p[i] = pattern(l->seed, i);
+}
+
+static void verify(const struct live *l, size_t n, const char *when)
+{
+	for (size_t i = 0; i < n; i++)
+		REQUIRE(l->p[i] == pattern(l->seed, i),
+			"%s: %p (%zu bytes, seed %u): byte %zu is %#x, not %#x",
+			when, (void *)l->p, l->size, l->seed, i, l->p[i],
+			pattern(l->seed, i));
+}
+
+static unsigned long heap_free(void)
+{
+	struct heap_stats s;
+
+	heap_get_stats(&s);
+	return s.free_pages;
+}
+
+#define NONE (~0u)
+
+/*
+ * What xmalloc's numbers must be, given the model. touched: the live entry
+ * the step made or changed, or NONE. full: walk the heap too, which is the
+ * slow part (else it is walked every eighth step).
+ */
+static void check_all(unsigned int touched, bool full)
+{
+	struct xmalloc_stats st;
+	unsigned long small = 0, large = 0, large_pages = 0;
+
+	REQUIRE(xmalloc_check() == 0, "xmalloc_check failed");
+	for (unsigned int i = 0; i < nr_live; i++) {
+		if (live[i].pages) {
+			large++;
+			large_pages += pages_of(live[i].size);
+		} else {
+			small++;
+		}
+	}
+	xmalloc_get_stats(&st);
+	REQUIRE(st.used_blocks == small, "%lu small blocks live, model %lu",
+		st.used_blocks, small);
+	REQUIRE(st.large_allocs == large && st.large_pages == large_pages,
+		"%lu large allocations of %lu pages, model %lu of %lu",
+		st.large_allocs, st.large_pages, large, large_pages);
+	REQUIRE(st.pool_pages == xmalloc_pool_pages(),
+		"pool pages %lu, counter %lu", st.pool_pages,
+		xmalloc_pool_pages());
+	REQUIRE(st.empty_pools <= 1 && (!st.empty_pools || st.used_blocks),
+		"%lu empty pools kept with %lu blocks live", st.empty_pools,
+		st.used_blocks);
+	if (full || nr_trace % 8 == 0) {
+		REQUIRE(heap_check() == 0, "heap_check failed");
+		REQUIRE(start_free - heap_free() ==
+				st.pool_pages + st.large_pages,
+			"the heap lost %lu frames; pools hold %lu, large ones %lu",
+			start_free - heap_free(), st.pool_pages,
+			st.large_pages);
+	}
+	/* The block touched, and one in eight of the others, in turn. */
+	if (touched < nr_live) {
+		verify(&live[touched], live[touched].size, "after the step");
+		/* Whole frames cost exactly their number. */
+		if (live[touched].pages)
+			REQUIRE(frame_table[arch_virt_to_mfn(live[touched].p)]
+						.u.xmalloc.nr ==
+					pages_of(live[touched].size),
+				"%p (%zu bytes) holds %u frames",
+				(void *)live[touched].p, live[touched].size,
+				frame_table[arch_virt_to_mfn(live[touched].p)]
+					.u.xmalloc.nr);
+	}
+	for (unsigned int i = nr_trace % 8; i < nr_live; i += 8)
+		verify(&live[i], live[i].size, "a bystander");
+}
+
+/* A fresh result must be aligned and overlap nothing live. */
+static void check_new(const uint8_t *p, size_t size, size_t align)
+{
+	size_t a = align > XMALLOC_ALIGN ? align : XMALLOC_ALIGN;
+
+	REQUIRE(!((uintptr_t)p & (a - 1)), "%p (%zu bytes) not aligned to %zu",
+		(void *)p, size, a);
+	REQUIRE(!((uintptr_t)p & (PAGE_SIZE - 1)) == takes_pages(size, align),
+		"%p (%zu bytes, aligned %zu) %s whole frames", (void *)p, size,
+		align, takes_pages(size, align) ? "should be" : "is not");
+	for (unsigned int i = 0; i < nr_live; i++) {
+		const uint8_t *q = live[i].p;
+		size_t qn = live[i].size ? live[i].size : 1;
+
+		REQUIRE(p + (size ? size : 1) <= q || q + qn <= p,
+			"%p (%zu bytes) overlaps %p (%zu bytes)", (void *)p,
+			size, (void *)q, live[i].size);
+	}
+}
+
+static void add_live(uint8_t *p, size_t size)
+{
+	struct live *l = &live[nr_live++];
+
+	l->p = p;
+	l->size = size;
+	l->seed = next_seed++;
+	l->pages = !((uintptr_t)p & (PAGE_SIZE - 1));
+	fill(l);
+}
+
+static void drop_live(unsigned int i)
+{
+	live[i] = live[--nr_live];
+}
+
+/* ---- operations ---- */
+
+/* A size: mostly small, often at the edges, sometimes pages. */
+static size_t pick_size(void)
+{
+	static const size_t edges[] = {
+		0,    1,    8,	  16,	24,    25,
+		40,   496,  511,  512,	1008,  1024,
+		2032, 2048, 3968, 4008, 4016,  4023,
+		4024, 4025, 4064, 4072, 4080,  4095,
+		4096, 4097, 8191, 8192, 20480, PAGE_SIZE * 3 + 5,
+	};
+	unsigned int k = u8();
+
+	switch (k % 8) {
+	case 0:
+	case 1:
+	case 2:
+		return u8();
+	case 3:
+	case 4:
+		return u16() % 1100;
+	case 5:
+		return u16() % (XMALLOC_SMALL_MAX + 100);
+	case 6:
+		return edges[u8() % ARRAY_SIZE(edges)];
+	default:
+		return 1 + u16() % (MAX_LARGE_PAGES * PAGE_SIZE);
+	}
+}
+
+static void op_alloc(unsigned int how)
+{
+	size_t size = pick_size(), align = 0;
+	bool zero = how & 1;
+	uint8_t *p;
+
+	if (nr_live == MAX_LIVE)
+		return;
+	if (how & 2)
+		align = 1UL << (u8() % 14); /* 1 .. 8192 */
+	note("%s(%zu, %zu)", zero ? "_xzalloc" : "_xmalloc", size, align);
+	if (!align)
+		p = zero ? xzalloc_bytes(size) : xmalloc_bytes(size);
+	else
+		p = zero ? _xzalloc(size, align) : _xmalloc(size, align);
+	if (align > PAGE_SIZE) {
+		REQUIRE(!p, "alignment %zu accepted", align);
+		return;
+	}
+	REQUIRE(p, "%zu bytes aligned %zu refused", size, align);
+	check_new(p, size, align);
+	if (zero)
+		for (size_t i = 0; i < size; i++)
+			REQUIRE(!p[i], "xzalloc: byte %zu of %p is %#x", i,
+				(void *)p, p[i]);
+	add_live(p, size);
+	check_all(nr_live - 1, false);
+}
+
+static void op_array(void)
+{
+	static const size_t elem[] = {1, 8, 24, 64, 4096, SIZE_MAX / 3};
+	size_t e = elem[u8() % ARRAY_SIZE(elem)], n, bytes;
+	bool zero = u8() & 1, over;
+	uint8_t *p;
+
+	if (nr_live == MAX_LIVE)
+		return;
+	n = u8() & 1 ? u16() % 600 : SIZE_MAX / e + (u8() % 3) - 1;
+	over = __builtin_mul_overflow(e, n, &bytes);
+	note("%s(%zu x %zu)", zero ? "_xzalloc_array" : "_xmalloc_array", e, n);
+	p = zero ? _xzalloc_array(e, 0, n) : _xmalloc_array(e, 0, n);
+	if (over || bytes > (PAGE_SIZE << MAX_ORDER)) {
+		REQUIRE(!p, "%zu x %zu (overflow %d) accepted", e, n, over);
+		return;
+	}
+	if (bytes > MAX_LARGE_PAGES * PAGE_SIZE) {
+		/* Valid, but more than the model budgets for: give it back. */
+		if (p)
+			xfree(p);
+		check_all(NONE, false);
+		return;
+	}
+	REQUIRE(p, "%zu x %zu refused", e, n);
+	check_new(p, bytes, 0);
+	if (zero)
+		for (size_t i = 0; i < bytes; i++)
+			REQUIRE(!p[i], "xzalloc_array: byte %zu is %#x", i,
+				p[i]);
+	add_live(p, bytes);
+	check_all(nr_live - 1, false);
+}
+
+static void op_realloc(void)
+{
+	unsigned int i;
+	size_t size = pick_size(), old;
+	struct live *l;
+	uint8_t *q;
+
+	if (!nr_live) {
+		note("xrealloc(NULL, %zu)", size);
+		q = xrealloc(NULL, size);
+		REQUIRE(q, "xrealloc(NULL, %zu) refused", size);
+		check_new(q, size, 0);
+		add_live(q, size);
+		check_all(nr_live - 1, false);
+		return;
+	}
+	i = u8() % nr_live;
+	l = &live[i];
+	old = l->size;
+	note("xrealloc(%p [%zu], %zu)", (void *)l->p, old, size);
+	verify(l, old, "before xrealloc");
+	/* Take it out of the model while the result is checked. */
+	{
+		struct live saved = *l;
+
+		drop_live(i);
+		q = xrealloc(saved.p, size);
+		REQUIRE(q, "xrealloc to %zu refused", size);
+		if (q != saved.p)
+			check_new(q, size, 0);
+		saved.p = q;
+		verify(&saved, MIN(old, size), "after xrealloc");
+		saved.size = size;
+		saved.pages = !((uintptr_t)q & (PAGE_SIZE - 1));
+		live[nr_live++] = saved;
+		fill(&live[nr_live - 1]);
+	}
+	check_all(nr_live - 1, false);
+}
+
+static jmp_buf panic_jb;
+
+/* fn must panic, saying one of the texts, and change nothing. */
+#define EXPECT_PANIC(call, text1, text2)                                   \
+	do {                                                               \
+		if (!setjmp(panic_jb)) {                                   \
+			host_panic_jmp = &panic_jb;                        \
+			call;                                              \
+			host_panic_jmp = NULL;                             \
+			fail("%s did not panic", #call);                   \
+		}                                                          \
+		REQUIRE(strstr(host_panic_msg, text1) ||                   \
+				strstr(host_panic_msg, text2),             \
+			"%s panicked with \"%s\"", #call, host_panic_msg); \
+	} while (0)
+
+static void op_free(bool twice)
+{
+	unsigned int i;
+	uint8_t *p;
+
+	if (!nr_live)
+		return;
+	i = u8() % nr_live;
+	p = live[i].p;
+	note("xfree(%p [%zu])%s", (void *)p, live[i].size,
+	     twice ? " twice" : "");
+	verify(&live[i], live[i].size, "before xfree");
+	drop_live(i);
+	xfree(p);
+	if (twice)
+		EXPECT_PANIC(xfree(p), "freed twice", "not xmalloc's");
+	check_all(NONE, false);
+}
+
+static void op_bad_pointer(void)
+{
+	struct live *l;
+	size_t off;
+
+	if (!nr_live)
+		return;
+	l = &live[u8() % nr_live];
+	if (l->size <= 16)
+		return;
+	/* Inside the allocation, never its start. */
+	off = 16 * (1 + u16() % ((l->size - 1) / 16));
+	if (off >= l->size)
+		return;
+	note("xfree(%p + %zu) [%zu bytes]", (void *)l->p, off, l->size);
+	EXPECT_PANIC(xfree(l->p + off), "not a pointer xmalloc returned",
+		     "misaligned");
+	check_all(NONE, false);
+}
+
+static void free_all(void)
+{
+	note("free all %u", nr_live);
+	while (nr_live) {
+		verify(&live[nr_live - 1], live[nr_live - 1].size,
+		       "at the end");
+		xfree(live[--nr_live].p);
+	}
+	check_all(NONE, true);
+	REQUIRE(heap_free() == start_free && xmalloc_pool_pages() == 0,
+		"all freed, yet the heap is %lu frames short and %lu pools remain",
+		start_free - heap_free(), xmalloc_pool_pages());
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	in_p = data;
+	in_n = size;
+	log_len = 0;
+	log_ring[0] = '\0';
+	nr_trace = 0;
+	nr_live = 0;
+	next_seed = 1;
+	trace_all = getenv("FUZZ_XMALLOC_TRACE") != NULL;
+	host_log_hook = log_hook;
+	/* A machine per input, so that a crash replays alone. */
+	heap_scramble = u8() & 1;
+	if (host_machine_init(FRAMES))
+		fail("host_machine_init failed");
+	start_free = heap_free();
+	for (unsigned int step = 1; in_n && step <= MAX_OPS; step++) {
+		switch (u8() % 16) {
+		case 0:
+		case 1:
+		case 2:
+		case 3:
+			op_alloc(0);
+			break;
+		case 4:
+			op_alloc(1);
+			break;
+		case 5:
+		case 6:
+			op_alloc(2 + (u8() & 1));
+			break;
+		case 7:
+			op_array();
+			break;
+		case 8:
+		case 9:
+			op_realloc();
+			break;
+		case 10:
+		case 11:
+		case 12:
+			op_free(false);
+			break;
+		case 13:
+			op_free(true);
+			break;
+		case 14:
+			op_bad_pointer();
+			break;
+		default:
+			if (u8() % 4 == 0)
+				free_all();
+			break;
+		}
+	}
+	free_all();
+	host_machine_fini();
+	host_log_hook = NULL;
+	return 0;
+}
