@@ -24,6 +24,7 @@ deps=(
 	"libclang-rt-dev  fuzzer:"
 	"clang-format     cmd:clang-format"
 	"libcmocka-dev    file:/usr/include/cmocka.h"
+	"libjemalloc-dev  file:/usr/include/jemalloc/jemalloc.h"
 	"valgrind         cmd:valgrind"
 	"gdb              cmd:gdb"
 	"qemu-system-x86  cmd:qemu-system-x86_64"
