@@ -152,6 +152,19 @@ static void hot(unsigned long n)
 	host_machine_fini();
 }
 
+/* The worst paths are what they claim only in this state: say if not. */
+static void expect_free_blocks(unsigned long n, const char *when)
+{
+	struct xmalloc_stats st;
+
+	xmalloc_get_stats(&st);
+	if (st.free_blocks != n || st.pool_pages != 3) {
+		fprintf(stderr, "worst: %s: %lu free blocks in %lu pools\n",
+			when, st.free_blocks, st.pool_pages);
+		exit(1);
+	}
+}
+
 /*
  * The worst paths. Pools A and B are full and pool C is the spare, wholly
  * free: a 16-byte request finds nothing on level 0, takes C's block from
@@ -174,6 +187,8 @@ static void worst(unsigned long n)
 	for (unsigned long i = 0; i < n; i++) {
 		void *x, *y, *z;
 
+		if (!i)
+			expect_free_blocks(1, "before the worst xmalloc");
 		xfree(op_malloc(16));
 		/*
 		 * 32 + 80 + 3968 bytes: z's request is exactly the lower bound
@@ -184,7 +199,11 @@ static void worst(unsigned long n)
 		z = xmalloc_bytes(3960);
 		xfree(x);
 		xfree(z);
+		if (!i)
+			expect_free_blocks(2, "before the worst xfree");
 		op_free(y);
+		if (!i)
+			expect_free_blocks(1, "after the worst xfree");
 	}
 	xfree(a1);
 	xfree(a2);
