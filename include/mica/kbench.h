@@ -28,7 +28,7 @@ struct kbench {
 	void (*fn)(const struct kbench *b);
 } __aligned(16);
 
-#define KBENCH(suite_, name_)                                        \
+#define KBENCH(suite_, name_)                                          \
 	static void kbench_##suite_##_##name_(const struct kbench *b); \
 	static const struct kbench __used __section("mica_kbench")     \
 		__aligned(16) __kbench_##suite_##_##name_ = {          \
