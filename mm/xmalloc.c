@@ -28,7 +28,7 @@
  * pool's edge does not take and return a page on every call.
  *
  * Requests too large for a pool take exactly ceil(size / PAGE_SIZE) frames
- * from alloc_contig_pages(). Their pointers are page-aligned and pool
+ * from alloc_xenheap_pages_exact(). Their pointers are page-aligned and pool
  * pointers never are, which is how xfree() tells the two apart; the first
  * frame's page_info records the length (PGC_xmalloc, u.xmalloc.nr).
  *
@@ -464,26 +464,30 @@ static __attribute__((noinline)) bool pool_empty(struct xm_block *b)
 
 /* ---- large allocations: whole frames ---- */
 
+/*
+ * Whole frames from the heap's exact-length xenheap path, which maps them
+ * where there is no direct map and lets any tail of them go back alone.
+ */
 static __attribute__((noinline)) void *alloc_large(size_t size,
 						   unsigned int memflags)
 {
 	struct page_info *pg;
 	unsigned long nr;
+	void *p;
 
 	if (size > (PAGE_SIZE << MAX_ORDER))
 		return NULL;
 	/* Size 0 comes here for a page-aligned block: still a frame. */
 	nr = size ? (size + PAGE_SIZE - 1) >> PAGE_SHIFT : 1;
-	pg = alloc_contig_pages(nr, 1, memflags);
-	if (!pg)
+	p = alloc_xenheap_pages_exact(nr, memflags);
+	if (!p)
 		return NULL;
-	for (unsigned long i = 0; i < nr; i++)
-		pg[i].count_info |= PGC_xen_heap;
+	pg = frame_table + arch_virt_to_mfn(p);
 	pg->count_info |= PGC_xmalloc;
 	pg->u.xmalloc.nr = (uint32_t)nr;
 	large_allocs++;
 	large_pages += nr;
-	return arch_mfn_to_virt(mfn_x(page_to_mfn(pg)));
+	return p;
 }
 
 /* The first frame of the large allocation at p, which must be one. */
@@ -501,8 +505,12 @@ static struct page_info *large_of(const char *fn, const void *p)
 	return pg;
 }
 
-/* Give back frames [nr, old) of the large allocation at pg. */
-static void trim_large(struct page_info *pg, unsigned long nr)
+/*
+ * Give back frames [nr, old) of the large allocation at p, whose first
+ * frame is pg; all of them for nr = 0, which clears PGC_xmalloc with the
+ * rest of the frame's state.
+ */
+static void trim_large(char *p, struct page_info *pg, unsigned long nr)
 {
 	unsigned long old = pg->u.xmalloc.nr;
 
@@ -513,13 +521,13 @@ static void trim_large(struct page_info *pg, unsigned long nr)
 		large_allocs--;
 	}
 	large_pages -= old - nr;
-	free_contig_pages(pg + nr, old - nr);
+	free_xenheap_pages_exact(p + (nr << PAGE_SHIFT), old - nr);
 }
 
 static __attribute__((noinline)) void free_large(void *p)
 {
 	if (p)
-		trim_large(large_of("xfree", p), 0);
+		trim_large(p, large_of("xfree", p), 0);
 }
 
 /* ---- the interface ---- */
@@ -722,7 +730,7 @@ void *xrealloc(void *p, size_t size)
 			unsigned long nr = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 
 			if (nr < pg->u.xmalloc.nr)
-				trim_large(pg, nr);
+				trim_large(p, pg, nr);
 			return p;
 		}
 	} else {

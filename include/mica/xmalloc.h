@@ -17,7 +17,7 @@
  *    and the typed macros align to any power of two up to PAGE_SIZE.
  *    Requests of XMALLOC_SMALL_MAX + 1 bytes or more are page-aligned and
  *    take exactly ceil(size / PAGE_SIZE) frames from the heap's exact-length
- *    path (alloc_contig_pages): 20 KiB costs 5 frames, never 8.
+ *    path (alloc_xenheap_pages_exact): 20 KiB costs 5 frames, never 8.
  *  - The contents are undefined unless zeroed (xzalloc*): debug builds fill
  *    freed and fresh small blocks with XMALLOC_POISON.
  *  - Failure (no memory, a size that overflows, an alignment that is not a
