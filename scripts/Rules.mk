@@ -134,6 +134,7 @@ bench:
 		--out docs/benchmarks.md
 	$(Q)bash scripts/bench-heap.sh --bench $(BENCH_BIN)/heap_bench \
 		--out docs/benchmarks.md
+	$(Q)bash scripts/bench-xmalloc.sh --build $(BUILD) --out docs/benchmarks.md
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/release debug=n \
 		$(BUILD)/release/mica.elf
 	$(Q)QEMU=$(QEMU) bash scripts/bench-kernel.sh \
@@ -156,7 +157,8 @@ help:
 	@echo "  host-test     unit tests on the host (cmocka, ASan, UBSan)"
 	@echo "  fuzz-smoke    a short run of each fuzzer"
 	@echo "  bench         boot time against a trivial kernel, the heap's instruction"
-	@echo "                counts, times and fragmentation, the in-kernel mapping"
+	@echo "                counts, times and fragmentation, xmalloc's beside glibc"
+	@echo "                and jemalloc, the in-kernel mapping"
 	@echo "                benchmarks -> docs/benchmarks.md"
 	@echo "  deps          check for (as root on Debian: install) the tools needed"
 	@echo "  clean         remove $(BUILD)"

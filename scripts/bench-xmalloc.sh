@@ -5,8 +5,8 @@
 #
 #   scripts/bench-xmalloc.sh [--build DIR] [--runs 5] [--out FILE]
 #
-# Builds the release host library (make host) and two benchmark binaries,
-# one on glibc's malloc and one linked with jemalloc (Debian's
+# Builds (make bench-tools) the release host library and two benchmark
+# binaries, one on glibc's malloc and one linked with jemalloc (Debian's
 # libjemalloc-dev), then prints a markdown section: instruction counts from
 # callgrind (exact, repeatable), the hot 64-byte pair in ns (the median over
 # --runs runs, alternating the binaries, of each run's median; read them as
@@ -40,15 +40,8 @@ done
 	exit 1
 }
 
-lib=$build/host/libmica-mm.a
 bin=$build/bench/xmalloc_bench
-make --no-print-directory -s BUILD="$build" "$lib"
-mkdir -p "$build/bench"
-cflags="-std=gnu11 -O2 -g -DMICA_HOST -Iinclude -Wall -Wextra -Werror -Wno-unused-parameter"
-# shellcheck disable=SC2086 # one word per flag
-gcc $cflags -o "$bin" tools/bench/xmalloc_bench.c "$lib"
-# shellcheck disable=SC2086
-gcc $cflags -DBENCH_JEMALLOC -o "$bin-je" tools/bench/xmalloc_bench.c "$lib" -ljemalloc
+make --no-print-directory -s BUILD="$build" bench-tools
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -11,7 +11,21 @@ $(BENCH_BIN)/heap_bench: tools/bench/heap_bench.c $(BUILD)/host/libmica-mm.a
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -o $@ $< $(BUILD)/host/libmica-mm.a
 
-.PHONY: bench-tools
-bench-tools: $(BENCH_BIN)/heap_bench
+# xmalloc's, twice: beside glibc's malloc, and beside jemalloc's.
+$(BENCH_BIN)/xmalloc_bench: tools/bench/xmalloc_bench.c $(BUILD)/host/libmica-mm.a
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -o $@ $< $(BUILD)/host/libmica-mm.a
 
--include $(BENCH_BIN)/heap_bench.d
+$(BENCH_BIN)/xmalloc_bench-je: tools/bench/xmalloc_bench.c $(BUILD)/host/libmica-mm.a
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@ (jemalloc)"
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_JEMALLOC -o $@ $< \
+		$(BUILD)/host/libmica-mm.a -ljemalloc
+
+.PHONY: bench-tools
+bench-tools: $(BENCH_BIN)/heap_bench $(BENCH_BIN)/xmalloc_bench \
+	$(BENCH_BIN)/xmalloc_bench-je
+
+-include $(BENCH_BIN)/heap_bench.d $(BENCH_BIN)/xmalloc_bench.d \
+	$(BENCH_BIN)/xmalloc_bench-je.d
