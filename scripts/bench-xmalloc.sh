@@ -159,7 +159,7 @@ rounded up to 16: for 16-128 B requests that alone is 21% of the live bytes
 | fragmentation < 25% on the random workload | $small_frag% (small); worst of the three $worst_frag% | $(ok "$small_frag" 25); $(ok "$worst_frag" 25) |
 
 Measured $(date -u +%Y-%m-%d) on $(nproc) CPUs ($cpu).
-Regenerate with \`bash scripts/bench-xmalloc.sh\`.
+Regenerate with \`make bench\` (or \`bash scripts/bench-xmalloc.sh\`).
 <!-- bench-xmalloc: end -->"
 
 printf '%s\n' "$section"
