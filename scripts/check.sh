@@ -7,7 +7,7 @@
 # failed. Skipped tests are reported on the line before and counted in
 # neither number.
 #
-# Steps: the build (kernel, test ISO, trivial kernel), `make format-check`,
+# Steps: the build (kernel, test ISO, trivial kernel, mica.efi), `make format-check`,
 # `make host-test`,
 # `make fuzz-smoke`, the harness's self test, the QEMU matrix, and
 # scripts/test-crash.sh when present.
@@ -76,7 +76,7 @@ make_step() { # make_step NAME KTAP(0|1) TARGET...
 
 echo "== build"
 built=1
-make_step build 0 "$kernel" "$iso" trivial bench-tools || built=0
+make_step build 0 "$kernel" "$iso" trivial bench-tools "$BUILD/mica.efi" || built=0
 
 echo "== style"
 make_step format-check 0 format-check
