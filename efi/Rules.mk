@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# mica.efi, the UEFI loader (docs/uefi.md).
+# mica.efi, the UEFI loader (docs/uefi.md), and GNU-EFI test applications.
 # Included by the top Makefile.
 #
 #   make efi    $(BUILD)/mica.efi, the ESP folder $(BUILD)/esp (EFI/BOOT:
@@ -58,10 +58,14 @@ endef
 mica-efi-objs := $(addprefix $(EB)/efi/,main.o cfg.o elf.o mbi.o handoff.o)
 $(eval $(call efi-app,mica,$(mica-efi-objs)))
 
+# The runner that starts mica.efi again and again for the error-case tests
+# (scripts/test-efi.sh).
+$(eval $(call efi-app,runner,$(EB)/tests/efi/runner.o))
+
 $(BUILD)/mica.efi: $(EB)/mica.efi
 	$(Q)cp $< $@
 
--include $(mica-efi-objs:.o=.d)
+-include $(mica-efi-objs:.o=.d) $(EB)/tests/efi/runner.d
 
 # ---- the ESP ------------------------------------------------------------------
 
@@ -82,8 +86,9 @@ $(BUILD)/mica-esp.img: $(BUILD)/mica.efi $(BUILD)/mica.elf scripts/mkesp.sh \
 		--kernel $(BUILD)/mica.elf --append $(call shell-quote,$(EFI_APPEND)) \
 		$(foreach m,$(EFI_MODULES),--module $(m)) --image $@
 
-.PHONY: efi
+.PHONY: efi efi-tools
 efi: $(BUILD)/mica-esp.img
+efi-tools: $(EB)/runner.efi
 
 # make run-efi: the FAT image under OVMF on this terminal. snapshot=on: OVMF
 # stores its variables on the drive, and the image stays as built.
