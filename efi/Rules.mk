@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# mica.efi, the UEFI loader (docs/uefi.md), and GNU-EFI test applications.
+# mica.efi, the UEFI loader (docs/uefi.md), and the GNU-EFI applications its
+# tests and benchmark use.
 # Included by the top Makefile.
 #
 #   make efi    $(BUILD)/mica.efi, the ESP folder $(BUILD)/esp (EFI/BOOT:
@@ -59,13 +60,15 @@ mica-efi-objs := $(addprefix $(EB)/efi/,main.o cfg.o elf.o mbi.o handoff.o)
 $(eval $(call efi-app,mica,$(mica-efi-objs)))
 
 # The runner that starts mica.efi again and again for the error-case tests
-# (scripts/test-efi.sh).
+# (scripts/test-efi.sh), and the floor `make bench` compares mica.efi with
+# (scripts/bench-efi.sh).
 $(eval $(call efi-app,runner,$(EB)/tests/efi/runner.o))
+$(eval $(call efi-app,trivial,$(EB)/tests/efi/trivial.o))
 
 $(BUILD)/mica.efi: $(EB)/mica.efi
 	$(Q)cp $< $@
 
--include $(mica-efi-objs:.o=.d) $(EB)/tests/efi/runner.d
+-include $(mica-efi-objs:.o=.d) $(EB)/tests/efi/runner.d $(EB)/tests/efi/trivial.d
 
 # ---- the ESP ------------------------------------------------------------------
 
@@ -88,7 +91,7 @@ $(BUILD)/mica-esp.img: $(BUILD)/mica.efi $(BUILD)/mica.elf scripts/mkesp.sh \
 
 .PHONY: efi efi-tools
 efi: $(BUILD)/mica-esp.img
-efi-tools: $(EB)/runner.efi
+efi-tools: $(EB)/runner.efi $(EB)/trivial.efi
 
 # make run-efi: the FAT image under OVMF on this terminal. snapshot=on: OVMF
 # stores its variables on the drive, and the image stays as built.
