@@ -187,16 +187,74 @@ static void file_path(const struct loader *l, CHAR16 *out, const char *name)
 	out[n] = 0;
 }
 
-static EFI_STATUS open_root(struct loader *l)
+static EFI_STATUS open_volume(EFI_HANDLE h, EFI_FILE_HANDLE *root)
 {
 	EFI_FILE_IO_INTERFACE *fs;
 	EFI_STATUS st;
 
-	st = BS->HandleProtocol(l->li->DeviceHandle,
-				&gEfiSimpleFileSystemProtocolGuid,
+	st = BS->HandleProtocol(h, &gEfiSimpleFileSystemProtocolGuid,
 				(void **)&fs);
 	if (!EFI_ERROR(st))
-		st = fs->OpenVolume(fs, &l->root);
+		st = fs->OpenVolume(fs, root);
+	return st;
+}
+
+/* Whether device path child lies below parent (a partition of a disk). */
+static bool path_below(EFI_DEVICE_PATH *parent, EFI_DEVICE_PATH *child)
+{
+	UINTN n = DevicePathSize(parent) - END_DEVICE_PATH_LENGTH;
+
+	return DevicePathSize(child) > n + END_DEVICE_PATH_LENGTH &&
+	       !CompareMem(parent, child, n);
+}
+
+/*
+ * GRUB's chainloader on a CD names the whole disc as mica.efi's device, and
+ * UEFI has no file system there: the FAT volume is the disc's El Torito EFI
+ * image, a child of that device. The first volume below the device with a
+ * mica.cfg in mica.efi's folder is taken.
+ */
+static EFI_STATUS open_root_below(struct loader *l)
+{
+	EFI_DEVICE_PATH *dev = DevicePathFromHandle(l->li->DeviceHandle);
+	EFI_STATUS st = EFI_NOT_FOUND;
+	CHAR16 path[PATH_MAX];
+	EFI_HANDLE *handles;
+	UINTN n;
+
+	if (!dev || EFI_ERROR(BS->LocateHandleBuffer(
+			    ByProtocol, &gEfiSimpleFileSystemProtocolGuid, NULL,
+			    &n, &handles)))
+		return st;
+	StrCpy(path, l->dir);
+	StrCat(path, CFG_FILE);
+	for (UINTN i = 0; i < n && EFI_ERROR(st); i++) {
+		EFI_DEVICE_PATH *dp = DevicePathFromHandle(handles[i]);
+		EFI_FILE_HANDLE root, fh;
+
+		if (!dp || !path_below(dev, dp) ||
+		    EFI_ERROR(open_volume(handles[i], &root)))
+			continue;
+		if (!EFI_ERROR(root->Open(root, &fh, path, EFI_FILE_MODE_READ,
+					  0))) {
+			fh->Close(fh);
+			l->root = root;
+			st = EFI_SUCCESS;
+		} else {
+			root->Close(root);
+		}
+	}
+	FreePool(handles);
+	return st;
+}
+
+static EFI_STATUS open_root(struct loader *l)
+{
+	EFI_STATUS st;
+
+	st = open_volume(l->li->DeviceHandle, &l->root);
+	if (EFI_ERROR(st) && !EFI_ERROR(open_root_below(l)))
+		st = EFI_SUCCESS;
 	if (EFI_ERROR(st))
 		Print(L"mica.efi: cannot open the volume mica.efi was loaded from (%r): mica.efi, mica.cfg and mica.elf must sit on a FAT file system, such as the EFI system partition\r\n",
 		      st);

@@ -27,21 +27,24 @@ $(BUILD)/iso.config: FORCE
 	$(Q)printf '%s\n' $(call shell-quote,$(iso-config)) | cmp -s - $@ || \
 		printf '%s\n' $(call shell-quote,$(iso-config)) > $@
 
+# Both images also carry mica.efi in their EFI system partition, a third
+# GRUB entry on UEFI machines; the test image's mica.cfg runs the self tests.
 iso-deps := $(BUILD)/mica.elf scripts/mkiso.sh scripts/grub.cfg.in \
-	$(BUILD)/iso.config $(ISO_MODULES)
+	scripts/xorriso-esp.sh $(BUILD)/mica.efi $(BUILD)/iso.config $(ISO_MODULES)
 iso-modules := $(foreach m,$(ISO_MODULES),--module $(m))
 
 $(BUILD)/mica.iso: $(iso-deps)
 	@echo "  ISO     $@"
 	$(Q)bash scripts/mkiso.sh --out $@ --kernel $< --default 0 \
 		--timeout $(ISO_TIMEOUT) --append $(call shell-quote,$(ISO_APPEND)) \
-		$(iso-modules)
+		$(iso-modules) --efi $(BUILD)/mica.efi
 
 $(BUILD)/mica-test.iso: $(iso-deps)
 	@echo "  ISO     $@"
 	$(Q)bash scripts/mkiso.sh --out $@ --kernel $< --default 1 --timeout 0 \
 		--append $(call shell-quote,$(strip $(ISO_APPEND) $(TEST_APPEND))) \
-		$(iso-modules)
+		$(iso-modules) --efi $(BUILD)/mica.efi \
+		--efi-append $(call shell-quote,$(strip selftest $(ISO_APPEND) $(TEST_APPEND)))
 
 .PHONY: FORCE
 FORCE:

@@ -10,9 +10,9 @@
 # Steps: the build (kernel, test ISO, trivial kernel, mica.efi and its test
 # runner), `make format-check`, `make host-test`, `make fuzz-smoke`, the
 # harness's self test, the QEMU matrix, mica.efi under OVMF
-# (scripts/test-efi.sh: ESP boots on pc and q35, a run without a serial port
-# read off the screen, broken configurations), and scripts/test-crash.sh
-# when present.
+# (scripts/test-efi.sh: ESP boots on pc and q35, the ISO's mica.efi entry, a
+# run without a serial port read off the screen, broken configurations), and
+# scripts/test-crash.sh when present.
 #
 # The QEMU matrix covers every value of each axis at least once rather than
 # their product, to stay short on a 2-core machine without KVM:
