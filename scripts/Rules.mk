@@ -155,7 +155,8 @@ bench:
 help:
 	@echo "mica targets (BUILD=$(BUILD)):"
 	@echo "  all           the kernel ($(BUILD)/mica.elf) and the ISO"
-	@echo "  iso           $(BUILD)/mica.iso: GRUB, BIOS + UEFI, for a CD or a USB stick"
+	@echo "  iso           $(BUILD)/mica.iso: GRUB, BIOS + UEFI (and mica.efi), for a CD or"
+	@echo "                a USB stick"
 	@echo "                (ISO_APPEND=, ISO_MODULES=, ISO_TIMEOUT=)"
 	@echo "  run           boot mica in QEMU on the serial console (APPEND=, QEMU_MEM=,"
 	@echo "                MACHINE=pc|q35, RUN_INITRD=)"
