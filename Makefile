@@ -151,4 +151,5 @@ format-check:
 # check, bench and debug targets (scripts/Rules.mk).
 include tests/Rules.mk
 include scripts/Rules.mk
+include efi/Rules.mk
 -include tools/Rules.mk

@@ -7,9 +7,11 @@
 # failed. Skipped tests are reported on the line before and counted in
 # neither number.
 #
-# Steps: the build (kernel, test ISO, trivial kernel), `make format-check`,
-# `make host-test`,
-# `make fuzz-smoke`, the harness's self test, the QEMU matrix, and
+# Steps: the build (kernel, test ISO, trivial kernel, mica.efi and its test
+# runner), `make format-check`, `make host-test`, `make fuzz-smoke`, the
+# harness's self test, the QEMU matrix, mica.efi under OVMF
+# (scripts/test-efi.sh: ESP boots on pc and q35, the ISO's mica.efi entry, a
+# run without a serial port read off the screen, broken configurations), and
 # scripts/test-crash.sh when present.
 #
 # The QEMU matrix covers every value of each axis at least once rather than
@@ -76,7 +78,8 @@ make_step() { # make_step NAME KTAP(0|1) TARGET...
 
 echo "== build"
 built=1
-make_step build 0 "$kernel" "$iso" trivial bench-tools || built=0
+make_step build 0 "$kernel" "$iso" trivial bench-tools "$BUILD/mica.efi" efi-tools ||
+	built=0
 
 echo "== style"
 make_step format-check 0 format-check
@@ -124,12 +127,18 @@ done
 
 # Helper scripts report like this one: a last line "N passed, N failed";
 # without one, their exit status counts as a single check.
-if [ -f scripts/test-crash.sh ]; then
-	echo "== crash tests"
-	BUILD=$BUILD bash scripts/test-crash.sh >"$out/crash.log" 2>&1
+helper() { # helper LOG SCRIPT [ARGS...]
+	local log=$1 rc last p f
+	shift
+	if [ $built -eq 0 ]; then
+		echo "FAIL $1: not run: the build failed"
+		add 0 1 0
+		return
+	fi
+	BUILD=$BUILD bash "$@" >"$log" 2>&1
 	rc=$?
-	cat "$out/crash.log"
-	last=$(tail -n 1 "$out/crash.log")
+	cat "$log"
+	last=$(tail -n 1 "$log")
 	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
 		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
 		[ $rc -eq 0 ] || [ "$f" -ne 0 ] || f=1
@@ -139,6 +148,14 @@ if [ -f scripts/test-crash.sh ]; then
 	else
 		add 0 1 0
 	fi
+}
+
+echo "== UEFI (mica.efi)"
+helper "$out/efi.log" scripts/test-efi.sh "$out/efi"
+
+if [ -f scripts/test-crash.sh ]; then
+	echo "== crash tests"
+	helper "$out/crash.log" scripts/test-crash.sh
 fi
 
 echo "== total"

@@ -33,6 +33,7 @@ deps=(
 	"grub-pc-bin      file:/usr/lib/grub/i386-pc/moddep.lst"
 	"grub-efi-amd64-bin file:/usr/lib/grub/x86_64-efi/moddep.lst"
 	"xorriso          cmd:xorriso"
+	"gnu-efi          file:/usr/lib/crt0-efi-x86_64.o"
 	"mtools           cmd:mformat"
 	"python3          cmd:python3"
 	"console-setup-linux file:/usr/share/consolefonts/Lat15-VGA16.psf.gz"

@@ -8,6 +8,7 @@
 #   scripts/qemu-test.sh --kernel build/mica.elf --machine q35 --mem 6G \
 #           --cpu qemu64,+pdpe1gb --ram-above-4g
 #   scripts/qemu-test.sh --iso build/mica-test.iso --firmware ovmf
+#   scripts/qemu-test.sh --esp build/check/esp --machine q35
 #
 # Options (defaults in brackets):
 #   --name NAME          label for the report [derived from the options]
@@ -16,6 +17,10 @@
 #   --append CMDLINE     kernel command line for --kernel [selftest]
 #   --iso ISO            boot the image as a CD-ROM (its grub.cfg holds the
 #                        command line)
+#   --esp DIR            boot the folder as a FAT drive under OVMF, as an EFI
+#                        system partition (scripts/mkesp.sh lays one out; its
+#                        mica.cfg holds the command line). QEMU may write to
+#                        it (OVMF keeps its variables there): use a copy
 #   --machine pc|q35     [pc]
 #   --firmware bios|ovmf SeaBIOS or OVMF ($OVMF) [bios]
 #   --mem SIZE           guest RAM, QEMU syntax [256M]
@@ -46,7 +51,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_ACCEL=${QEMU_ACCEL:-tcg}
 OVMF=${OVMF:-/usr/share/ovmf/OVMF.fd}
 
-name='' kernel='' initrd='' append=selftest append_set=0 iso=''
+name='' kernel='' initrd='' append=selftest append_set=0 iso='' esp=''
 machine=pc firmware=bios mem=256M cpu=qemu64 timeout=60
 log='' counts='' ktap=1 ram4g=0 until='' verbose=0
 expects=() rejects=() extra=()
@@ -75,6 +80,7 @@ while [ $# -gt 0 ]; do
 	--initrd) initrd=$2 ;;
 	--append) append=$2; append_set=1 ;;
 	--iso) iso=$2 ;;
+	--esp) esp=$2 ;;
 	--machine) machine=$2 ;;
 	--firmware) firmware=$2 ;;
 	--mem) mem=$2 ;;
@@ -95,12 +101,19 @@ die() {
 	exit 2
 }
 
-if { [ -n "$kernel" ] && [ -n "$iso" ]; } || { [ -z "$kernel" ] && [ -z "$iso" ]; }; then
-	die "give exactly one of --kernel and --iso"
-fi
+boots=0
+for b in "$kernel" "$iso" "$esp"; do [ -z "$b" ] || boots=$((boots + 1)); done
+[ $boots -eq 1 ] || die "give exactly one of --kernel, --iso and --esp"
 [ -z "$iso" ] || [ $append_set -eq 0 ] ||
 	die "--append does not apply to --iso: set the command line when building the image (ISO_APPEND=)"
 [ -z "$iso" ] || [ -z "$initrd" ] || die "--initrd does not apply to --iso"
+if [ -n "$esp" ]; then
+	[ $append_set -eq 0 ] && [ -z "$initrd" ] ||
+		die "--append and --initrd do not apply to --esp: its mica.cfg holds the command line and modules"
+	[ -d "$esp" ] || die "--esp takes a folder: $esp"
+	case $esp in *,* | *:*) die "QEMU cannot take an --esp path with a comma or colon: $esp" ;; esac
+	firmware=ovmf
+fi
 case $machine in pc | q35) ;; *) die "--machine must be pc or q35" ;; esac
 case $firmware in bios | ovmf) ;; *) die "--firmware must be bios or ovmf" ;; esac
 [ "$firmware" = bios ] || [ -z "$kernel" ] ||
@@ -120,7 +133,7 @@ done
 command -v "$QEMU" >/dev/null || die "$QEMU not found (scripts/deps.sh installs it)"
 
 if [ -z "$name" ]; then
-	name="$([ -n "$kernel" ] && echo kernel || echo "iso-$firmware")-$machine-$mem-$cpu"
+	name="$([ -n "$kernel" ] && echo kernel || { [ -n "$esp" ] && echo esp; } || echo "iso-$firmware")-$machine-$mem-$cpu"
 fi
 tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/qemu-test.XXXXXX") || exit 2
 qpid=
@@ -143,8 +156,10 @@ args=(-M "$machine" -accel "$QEMU_ACCEL" -m "$mem" -cpu "$cpu"
 if [ -n "$kernel" ]; then
 	args+=(-kernel "$kernel" -append "$append")
 	[ -z "$initrd" ] || args+=(-initrd "$initrd")
-else
+elif [ -n "$iso" ]; then
 	args+=(-cdrom "$iso" -boot d)
+else
+	args+=(-drive "format=raw,file=fat:rw:$esp")
 fi
 args+=("${extra[@]}")
 

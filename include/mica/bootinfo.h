@@ -2,10 +2,11 @@
 /*
  * The one structure every entry path hands to the kernel.
  *
- * multiboot2 (GRUB, BIOS or UEFI), multiboot1 (QEMU -kernel) and mica.efi
- * each fill a struct boot_info and call the same C entry. Everything in it
- * is a copy: nothing points back into the loader's data, so the loader's
- * memory may be reused once the parser returns.
+ * The multiboot2 parser (GRUB on BIOS or UEFI, and mica.efi, which hands
+ * over a multiboot2 block of its own: docs/uefi.md) and the multiboot1
+ * parser (QEMU -kernel) each fill a struct boot_info for the same C entry.
+ * Everything in it is a copy: nothing points back into the loader's data,
+ * so the loader's memory may be reused once the parser returns.
  */
 #ifndef MICA_BOOTINFO_H
 #define MICA_BOOTINFO_H
@@ -60,7 +61,6 @@ struct boot_framebuffer {
 enum boot_source {
 	BOOT_FROM_MULTIBOOT2 = 1,
 	BOOT_FROM_MULTIBOOT1 = 2,
-	BOOT_FROM_EFI = 3,
 };
 
 struct boot_info {
@@ -120,7 +120,7 @@ int bootinfo_parse_mb1(struct boot_info *bi, paddr_t info_pa,
 
 /*
  * Sort and normalise bi->memmap in place (see struct boot_info). Called by
- * the parsers; exposed for mica.efi and the tests.
+ * the parsers; exposed for the tests.
  */
 void bootinfo_normalise_memmap(struct boot_info *bi);
 

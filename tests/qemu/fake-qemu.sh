@@ -5,8 +5,11 @@
 # drive scripts/qemu-test.sh through every outcome without booting anything:
 # it copies $FAKE_SERIAL to the -serial file and then behaves as $FAKE_MODE
 # says: poweroff (exit 0), hang, triple (log a triple fault, exit 0) or
-# error (exit 1 with a message).
+# error (exit 1 with a message). With FAKE_ECHO_ARGS set it appends its
+# arguments to the serial log as "args: ...", for tests of what the harness
+# passes.
 set -u
+all="$*"
 serial='' dbg=''
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -16,6 +19,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -z "$serial" ] || cat "${FAKE_SERIAL:-/dev/null}" >"$serial"
+[ -z "$serial" ] || [ -z "${FAKE_ECHO_ARGS:-}" ] || echo "args: $all" >>"$serial"
 case ${FAKE_MODE:-poweroff} in
 poweroff) exit 0 ;;
 hang) exec sleep 1000 ;;

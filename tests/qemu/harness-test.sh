@@ -12,6 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/harness-test.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 touch "$work/kernel.elf" "$work/mica.iso"
+mkdir "$work/esp"
 # A copy, so that a checkout without execute bits still runs it.
 cp "$top/tests/qemu/fake-qemu.sh" "$work/qemu"
 chmod +x "$work/qemu"
@@ -75,6 +76,10 @@ t ram_above_4g_missing poweroff 'Memory map (2 entries):
 t expect_and_reject poweroff 'mica: ready
 CPU: GenuineIntel' 1 "3 1 0" --no-ktap --expect 'mica: ready' --expect '1gpages' --reject 'panic'
 t until_stops_a_halted_run hang 'mica: halted' 0 "2 0 0" --no-ktap --until 'halted' --expect 'halted' --timeout 10
+# An ESP folder boots as a FAT drive, always under OVMF.
+t esp_folder_is_a_fat_drive poweroff "$ok_log" 0 "5 0 1" --esp "$work/esp" \
+	--expect "^args: .*-bios [^ ]+ .*-drive format=raw,file=fat:rw:$work/esp( |\$)"
+t esp_takes_no_append poweroff "$ok_log" 2 "" --esp "$work/esp" --append selftest
 
 echo "KTAP version 1"
 echo "1..${#names[@]}"
@@ -84,12 +89,16 @@ for i in "${!names[@]}"; do
 	shift 5
 	printf '%s\n' "$text" >"$work/serial.in"
 	: >"$work/counts"
-	if [[ " $* " == *" --no-ktap "* ]] && [ "$mode" != hang ]; then
+	if [[ " $* " == *" --esp "* ]]; then
+		boot=()
+	elif [[ " $* " == *" --no-ktap "* ]] && [ "$mode" != hang ]; then
 		boot=(--iso "$work/mica.iso")
 	else
 		boot=(--kernel "$work/kernel.elf")
 	fi
-	out=$(QEMU="$work/qemu" FAKE_MODE=$mode \
+	echo_args=
+	[[ $name != esp_* ]] || echo_args=1
+	out=$(QEMU="$work/qemu" FAKE_MODE=$mode FAKE_ECHO_ARGS=$echo_args \
 		FAKE_SERIAL="$work/serial.in" \
 		bash "$top/scripts/qemu-test.sh" --name "$name" "${boot[@]}" \
 		--counts "$work/counts" "$@" 2>&1)
