@@ -71,6 +71,11 @@ struct page_info {
 	union {
 		/* In use: the PV page type and its count (pv issue). */
 		unsigned long type_info;
+		/*
+		 * A page table of the vmap area (arch_vmap_*): how many of
+		 * its entries are present, so it is freed when none is.
+		 */
+		unsigned long pt_used;
 		/* Head of a free chunk. */
 		struct {
 			uint8_t order;
