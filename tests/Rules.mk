@@ -30,7 +30,7 @@ ht-vsprintf := $(HT)/kernel/vsprintf-renamed.o
 ht-tests := bootinfo multiboot2 multiboot1 cmdline vsprintf
 ht-bins := $(addprefix $(HT)/test_,$(ht-tests))
 # Tests built on the mm/ host library (Makefile: `make host`).
-ht-mm-tests := $(patsubst tests/host/test_%.c,%,$(wildcard tests/host/test_heap.c))
+ht-mm-tests := $(patsubst tests/host/test_%.c,%,$(wildcard tests/host/test_heap.c tests/host/test_vmap.c))
 ht-mm-bins := $(addprefix $(HT)/test_,$(ht-mm-tests))
 
 $(HT)/%.o: %.c

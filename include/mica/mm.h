@@ -89,6 +89,12 @@ struct page_info {
 	union {
 		struct domain *owner; /* in use by a domain */
 		unsigned long xen_va; /* in use by the xenheap (vm issue) */
+		/*
+		 * A vmalloc() frame (PGC_vmap): the address it is mapped at,
+		 * for vmap_mfn_to_va(). Frames vmap() maps for a caller
+		 * belong to that caller and record nothing here.
+		 */
+		unsigned long vmap_va;
 	} v;
 };
 
@@ -101,6 +107,7 @@ struct page_info {
 #define PGC_need_scrub (1UL << 61) /* free, and holds a domain's data */
 #define PGC_xen_heap (1UL << 60)   /* belongs to the xenheap */
 #define PGC_allocated (1UL << 59) /* the owner holds its allocation reference */
+#define PGC_vmap (1UL << 58)	  /* vmalloc()'s: v.vmap_va is its address */
 #define PGC_count_mask ((1UL << 48) - 1)
 
 struct page_list_head {

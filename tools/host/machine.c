@@ -22,6 +22,7 @@
 #include <mica/arch_mm.h>
 #include <mica/host.h>
 #include <mica/lib.h>
+#include <mica/vmap.h>
 
 unsigned long host_vmap_pages = (VMAP_VIRT_END - VMAP_VIRT_START) >> PAGE_SHIFT;
 bool host_vmap_mmap = true;
@@ -303,6 +304,7 @@ int host_machine_init_ranges(unsigned long nr_frames,
 		host_machine_fini();
 		return rc;
 	}
+	vmap_init((unsigned long)vmap_area, host_vmap_pages);
 	return 0;
 fail:
 	rc = -errno;
