@@ -6,7 +6,8 @@
 #                     line "N passed, N failed"
 #   make fuzz         the boot-information fuzzer for FUZZ_SECONDS
 #   make fuzz-heap    the heap fuzzer (tests/fuzz/fuzz_heap.c) for FUZZ_SECONDS
-#   make fuzz-smoke   both fuzzers for 10 seconds each (make check runs it)
+#   make fuzz-vmap    the vmap fuzzer (tests/fuzz/fuzz_vmap.c) for FUZZ_SECONDS
+#   make fuzz-smoke   every fuzzer for 10 seconds (make check runs it)
 #
 # The tests compile the real sources (boot/*.c, kernel/cmdline.c, ...) for
 # the host with -DMICA_HOST; tests/host/harness.c stands in for printk.
@@ -106,9 +107,10 @@ fuzz-run = $(FZ)/fuzz_bootinfo -max_total_time=$(1) -timeout=10 \
 fuzz: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
 	$(Q)$(call fuzz-run,$(FUZZ_SECONDS))
 
-fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap
+fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap $(FZ)/fuzz_vmap
 	$(Q)$(call fuzz-run,10)
 	$(Q)$(call fuzz-heap-run,10)
+	$(Q)$(call fuzz-vmap-run,10)
 
 # The heap fuzzer: the real mm/ sources (the host library's list), debug
 # build. Seeds in tests/fuzz/corpus-heap, findings in $(FZ)/heap-corpus,
@@ -132,3 +134,25 @@ fuzz-heap-run = mkdir -p $(FZ)/heap-corpus && $(FZ)/fuzz_heap \
 .PHONY: fuzz-heap
 fuzz-heap: $(FZ)/fuzz_heap
 	$(Q)$(call fuzz-heap-run,$(FUZZ_SECONDS))
+
+# The vmap fuzzer: mm/vmap.c over the heap and the host's vmap area, built
+# as the heap fuzzer is. Findings in $(FZ)/vmap-corpus, crashes as
+# $(FZ)/vmap-crash-*; seeds in tests/fuzz/corpus-vmap.
+fzv-srcs := tests/fuzz/fuzz_vmap.c $(host-lib-srcs)
+
+$(FZ)/fuzz_vmap: $(fzv-srcs) tests/fuzz/fuzz_vmap.ignorelist \
+		$(wildcard include/mica/*.h include/asm/*.h mm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -Imm -fno-inline-functions \
+		-fsanitize-coverage-ignorelist=tests/fuzz/fuzz_vmap.ignorelist \
+		-o $@ $(fzv-srcs)
+
+fuzz-vmap-run = mkdir -p $(FZ)/vmap-corpus && $(FZ)/fuzz_vmap \
+	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=2048 \
+	-len_control=0 -print_final_stats=1 -artifact_prefix=$(FZ)/vmap- \
+	$(FZ)/vmap-corpus tests/fuzz/corpus-vmap
+
+.PHONY: fuzz-vmap
+fuzz-vmap: $(FZ)/fuzz_vmap
+	$(Q)$(call fuzz-vmap-run,$(FUZZ_SECONDS))
