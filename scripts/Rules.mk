@@ -134,6 +134,8 @@ bench:
 		--out docs/benchmarks.md
 	$(Q)bash scripts/bench-heap.sh --bench $(BENCH_BIN)/heap_bench \
 		--out docs/benchmarks.md
+	$(Q)bash scripts/bench-vmap.sh --bench $(BENCH_BIN)/vmap_bench \
+		--out docs/benchmarks.md
 
 # ---- help -------------------------------------------------------------------
 
@@ -152,7 +154,8 @@ help:
 	@echo "  host-test     unit tests on the host (cmocka, ASan, UBSan)"
 	@echo "  fuzz-smoke    a short run of each fuzzer"
 	@echo "  bench         boot time against a trivial kernel, the heap's instruction"
-	@echo "                counts, times and fragmentation -> docs/benchmarks.md"
+	@echo "                counts, times and fragmentation, vmalloc+vfree against a"
+	@echo "                model of Xen's bitmap -> docs/benchmarks.md"
 	@echo "  deps          check for (as root on Debian: install) the tools needed"
 	@echo "  clean         remove $(BUILD)"
 	@echo "Options: V=1 shows commands, debug=n builds a release kernel."

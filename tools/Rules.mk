@@ -11,7 +11,12 @@ $(BENCH_BIN)/heap_bench: tools/bench/heap_bench.c $(BUILD)/host/libmica-mm.a
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -o $@ $< $(BUILD)/host/libmica-mm.a
 
-.PHONY: bench-tools
-bench-tools: $(BENCH_BIN)/heap_bench
+$(BENCH_BIN)/vmap_bench: tools/bench/vmap_bench.c $(BUILD)/host/libmica-mm.a
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -o $@ $< $(BUILD)/host/libmica-mm.a
 
--include $(BENCH_BIN)/heap_bench.d
+.PHONY: bench-tools
+bench-tools: $(BENCH_BIN)/heap_bench $(BENCH_BIN)/vmap_bench
+
+-include $(BENCH_BIN)/heap_bench.d $(BENCH_BIN)/vmap_bench.d
