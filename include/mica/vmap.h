@@ -66,9 +66,10 @@ void vunmap(const void *va);
  * Unmap the nr pages from va, which lie inside one area (guards excluded),
  * va page-aligned; vmalloc's frames there go back to the heap. Returns the
  * pages of the area still mapped (0: the area is gone), -EINVAL for a
- * range that is not inside one area, or -ENOMEM with nothing changed (a
+ * range that is not inside one area, or -ENOMEM with nothing unmapped (a
  * 2 MiB page at an end of the range had to be split, and the page table
- * for that could not be had).
+ * for that could not be had; a split already made at the other end stays,
+ * mapping the same frames).
  */
 int vunmap_range(const void *va, unsigned long nr);
 
