@@ -122,11 +122,13 @@ $(HOST_DBG)/%.o: %.c
 	@echo "  HOSTCC  $< (debug, sanitizers)"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -O1 -DMICA_DEBUG $(HOST_SAN) -c $< -o $@
 
-$(BUILD)/host/libmica-mm.a: $(host-rel-objs)
-	$(Q)rm -f $@ && ar rcs $@ $^
+# mm/Rules.mk lists the members: a file added there must reach the library
+# even when every object is older than it.
+$(BUILD)/host/libmica-mm.a: $(host-rel-objs) mm/Rules.mk
+	$(Q)rm -f $@ && ar rcs $@ $(host-rel-objs)
 
-$(BUILD)/host/libmica-mm-debug.a: $(host-dbg-objs)
-	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/host/libmica-mm-debug.a: $(host-dbg-objs) mm/Rules.mk
+	$(Q)rm -f $@ && ar rcs $@ $(host-dbg-objs)
 
 .PHONY: host
 host: $(BUILD)/host/libmica-mm.a $(BUILD)/host/libmica-mm-debug.a

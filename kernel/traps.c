@@ -7,8 +7,10 @@
  * unless the exception table has a fixup for the faulting instruction (or,
  * for #BP, a handler is registered); interrupts (32..255) go to the handler
  * registered with irq_register(). A fatal fault prints the exception, its
- * error code decoded, the registers, cr2 and a symbolised backtrace, and
- * then machine_crash_stop() restarts (or halts, with noreboot).
+ * error code decoded, the registers, cr2 (with what it hit: a stack's guard
+ * page, a vmap area's guard or unmapped page, naming the area's allocator)
+ * and a symbolised backtrace, and then machine_crash_stop() restarts (or
+ * halts, with noreboot).
  */
 #include <asm/desc.h>
 #include <asm/processor.h>
@@ -21,6 +23,7 @@
 #include <mica/power.h>
 #include <mica/stack.h>
 #include <mica/symbols.h>
+#include <mica/vmap.h>
 
 void trap_dispatch(struct cpu_regs *regs);
 
@@ -211,6 +214,47 @@ static const char *stack_of(unsigned long addr, bool *guard)
 	return NULL;
 }
 
+/* A fault in the vmap area: the area it hit, and who allocated that. */
+static void report_vmap(unsigned long cr2)
+{
+	struct vmap_where w;
+	const char *kind;
+	unsigned long end;
+
+	if (!vmap_describe(cr2, &w))
+		return;
+	kind = w.vmalloc ? "vmalloc" : "vmap";
+	end = w.start + (w.pages << PAGE_SHIFT);
+	switch (w.place) {
+	case VMAP_GUARD_ABOVE:
+	case VMAP_GUARD_BELOW:
+		printk(LOG_ERR
+		       "  vmap: cr2 is in the guard page %s the %s area [%016lx, %016lx) (%lu pages)\n",
+		       w.place == VMAP_GUARD_ABOVE ? "after" : "before", kind,
+		       w.start, end, w.pages);
+		break;
+	case VMAP_MAPPED:
+	case VMAP_UNMAPPED:
+		printk(LOG_ERR
+		       "  vmap: cr2 is in page %lu of the %s area [%016lx, %016lx) (%lu pages, %lu mapped), %s\n",
+		       w.offset, kind, w.start, end, w.pages, w.mapped,
+		       w.place == VMAP_MAPPED ? "mapped"
+					      : "unmapped by vunmap_range()");
+		break;
+	default:
+		if (!w.has_area) {
+			printk(LOG_ERR
+			       "  vmap: cr2 is in free vmap space, below any area\n");
+			return;
+		}
+		printk(LOG_ERR
+		       "  vmap: cr2 is in free vmap space, %lu pages past the guard page after the %s area [%016lx, %016lx) (%lu pages)\n",
+		       w.offset, kind, w.start, end, w.pages);
+		break;
+	}
+	print_symbol("  vmap area allocated by ", w.caller);
+}
+
 static unsigned int fatal_depth;
 
 static __noreturn void fatal_trap(const struct cpu_regs *r)
@@ -239,6 +283,7 @@ static __noreturn void fatal_trap(const struct cpu_regs *r)
 			printk(LOG_ERR
 			       "  stack overflow: cr2 is in the guard page of the %s\n",
 			       stack);
+		report_vmap(cr2);
 	}
 	if (vec == TRAP_DF) {
 		stack = stack_of(r->rsp, &guard);
@@ -299,6 +344,26 @@ static __attribute__((noinline)) unsigned long overflow_stack(unsigned long n)
 	return overflow_stack(n + 1) + pad[0];
 }
 
+/*
+ * Run off the end of a vmalloc area into its guard page, or (hole) touch
+ * a page of an area that vunmap_range() took away.
+ */
+static __attribute__((noinline)) void crash_vmap(bool hole)
+{
+	volatile char *p = vmalloc(2 * PAGE_SIZE);
+
+	if (!p) {
+		printk(LOG_ERR "crashtest: vmalloc failed\n");
+		return;
+	}
+	if (hole) {
+		vunmap_range((char *)p + PAGE_SIZE, 1);
+		p[PAGE_SIZE + 8] = 1;
+	}
+	for (unsigned long i = 0; i <= 2 * PAGE_SIZE; i += 64)
+		p[i] = 1;
+}
+
 static __attribute__((noinline)) void crash_now(const char *what)
 {
 	printk("crashtest: %s\n", what);
@@ -318,9 +383,11 @@ static __attribute__((noinline)) void crash_now(const char *what)
 		asm volatile("int3");
 	} else if (!strcmp(what, "stack")) {
 		overflow_stack(0);
+	} else if (!strcmp(what, "vmap") || !strcmp(what, "vmap-hole")) {
+		crash_vmap(what[4] == '-');
 	} else {
 		printk(LOG_WARN
-		       "crashtest: unknown fault '%s' (pf ud de gp bp stack)\n",
+		       "crashtest: unknown fault '%s' (pf ud de gp bp stack vmap vmap-hole)\n",
 		       what);
 		return;
 	}

@@ -16,6 +16,7 @@
 #include <mica/lib.h>
 #include <mica/mm.h>
 #include <mica/paging.h>
+#include <mica/vmap.h>
 
 #define PAGE_INFOS_PER_PAGE (PAGE_SIZE / sizeof(struct page_info))
 
@@ -124,6 +125,9 @@ void heap_boot_init(const struct boot_info *bi)
 	       nr_frames, ft_pages * 4, backed * 4,
 	       heap_scramble ? "scrambled" : "lower-half",
 	       heap_grouping ? "on" : "off");
+	/* The vmap area's page tables come from the heap: it starts now. */
+	vmap_init(VMAP_VIRT_START,
+		  (VMAP_VIRT_END - VMAP_VIRT_START) >> PAGE_SHIFT);
 	keyhandler_register('m', dump_heap_key,
 			    "dump the heap: free memory by zone and order");
 }

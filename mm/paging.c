@@ -13,10 +13,15 @@
  * page is only used where the whole of it lies in one mapped range, so a
  * later phys_map() of a device never lands inside one.
  *
+ * After boot it also maps the vmap area for mm/vmap.c (arch_vmap_*, the
+ * contract in include/mica/arch_mm.h), with page tables from the heap.
+ *
  * Single CPU, boot time and fault-free paths only: no locks.
  */
 #include <asm/processor.h>
+#include <mica/arch_mm.h>
 #include <mica/domain_page.h>
+#include <mica/errno.h>
 #include <mica/init.h>
 #include <mica/lib.h>
 #include <mica/mm.h>
@@ -37,8 +42,12 @@
 extern char __image_start[], __text_start[], __text_end[], __rodata_start[],
 	__rodata_end[], __data_start[], __bss_end[];
 
-/* The final L4, in the image so that it is always reachable. */
+/*
+ * The final L4 and the L3 of its slot 261 (the image, the vmap area, the
+ * mapcache), in the image so that they are always reachable.
+ */
 static uint64_t idle_l4[PT_ENTRIES] __aligned(PAGE_SIZE);
+static uint64_t l3_xen[PT_ENTRIES] __aligned(PAGE_SIZE);
 static uint64_t *l4; /* idle_l4 once paging_init() has loaded it */
 static uint64_t nx_bit;
 static uint64_t global_bit;
@@ -191,6 +200,14 @@ static unsigned int slot(unsigned long va, unsigned int level)
 	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PT_ENTRIES - 1);
 }
 
+/* Tables walk_create() has taken from the heap: kept, never freed. */
+static unsigned long tables_kept;
+
+unsigned long paging_tables_kept(void)
+{
+	return tables_kept;
+}
+
 static uint64_t *table_map(uint64_t entry)
 {
 	return map_domain_page(maddr_to_mfn(entry & PADDR_MASK));
@@ -215,6 +232,7 @@ static uint64_t *walk_create(uint64_t *root, unsigned long va,
 
 			if (!pa)
 				goto fail;
+			tables_kept += handed_to_heap;
 			*e = pa | _PAGE_PRESENT | _PAGE_RW;
 		} else if (*e & _PAGE_PSE) {
 			goto fail;
@@ -436,6 +454,11 @@ void paging_init(const struct boot_info *bi)
 
 	root = idle_l4;
 	root_pa = __pa(idle_l4);
+	root[slot(KERNEL_VIRT_START, 4)] =
+		__pa(l3_xen) | _PAGE_PRESENT | _PAGE_RW;
+	BUILD_BUG_ON((VMAP_VIRT_START ^ KERNEL_VIRT_START) >> L4_PAGE_SHIFT);
+	BUILD_BUG_ON((MAPCACHE_VIRT_START ^ KERNEL_VIRT_START) >>
+		     L4_PAGE_SHIFT);
 
 	/* W^X image. */
 	if (map_image(root, __text_start, __text_end,
@@ -507,4 +530,222 @@ void paging_init(const struct boot_info *bi)
 	       cpu_features.page1gb ? "1 GiB/2 MiB/4 KiB" : "2 MiB/4 KiB",
 	       nx_bit ? " with NX" : " (no NX on this CPU)",
 	       (unsigned int)(__stop_mica_guard - __start_mica_guard));
+}
+
+/*
+ * ---- the vmap area's mappings (include/mica/arch_mm.h) ----
+ *
+ * L4 slot 261's L3 table is l3_xen, in the image, installed by
+ * paging_init() (the image is in the same slot); the L2 and L1 tables below
+ * it are made on demand from the heap and freed when their last entry goes,
+ * each counting its present entries in its page_info (u.pt_used). So an L1
+ * table exists exactly where a 4 KiB mapping does, and a free 2 MiB range
+ * never has one in the way of a 2 MiB page. The L2 and L1 tables are
+ * reached through map_domain_page(), as every table is.
+ */
+
+static uint64_t vmap_flags(void)
+{
+	return _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY |
+	       nx_bit | global_bit;
+}
+
+static struct page_info *table_page(uint64_t entry)
+{
+	return mfn_to_page(maddr_to_mfn(entry & PADDR_MASK));
+}
+
+/* va's entry in the L3 table: it points to the L2 table, if any. */
+static uint64_t *vmap_l3e(unsigned long va)
+{
+	return &l3_xen[slot(va, 3)];
+}
+
+/* Point the empty entry *e to a new zeroed table: 0 or -ENOMEM. */
+static int table_new(uint64_t *e)
+{
+	struct page_info *pg = alloc_domheap_pages(NULL, 0, MEMF_zero);
+
+	if (!pg)
+		return -ENOMEM;
+	pg->u.pt_used = 0;
+	*e = page_to_maddr(pg) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
+	return 0;
+}
+
+/* Free the table *e points to if it has no entries left. */
+static void table_put(uint64_t *e, unsigned long va)
+{
+	struct page_info *pg = table_page(*e);
+
+	if (pg->u.pt_used)
+		return;
+	*e = 0;
+	/* invlpg also drops cached walks through the table: then free it. */
+	invlpg((void *)va);
+	free_domheap_pages(pg, 0);
+}
+
+/*
+ * va's L2 entry, making the L2 table if need be, in its table mapped with
+ * map_domain_page() (unmap it); NULL if out of memory.
+ */
+static uint64_t *vmap_l2e(unsigned long va)
+{
+	uint64_t *e3 = vmap_l3e(va);
+
+	if (!(*e3 & _PAGE_PRESENT) && table_new(e3))
+		return NULL;
+	return table_map(*e3) + slot(va, 2);
+}
+
+/* A count of the L2 table holding va's entry changed: keep it or free it. */
+static void l2_put(unsigned long va)
+{
+	table_put(vmap_l3e(va), va);
+}
+
+int arch_vmap_map(unsigned long va, const mfn_t *mfns, unsigned long nr)
+{
+	uint64_t flags = vmap_flags();
+
+	for (unsigned long i = 0; i < nr; i++) {
+		unsigned long p = va + (i << PAGE_SHIFT);
+		uint64_t *e2 = vmap_l2e(p), *l1 = NULL;
+
+		if (e2 && (*e2 & _PAGE_PRESENT)) {
+			ASSERT(!(*e2 & _PAGE_PSE));
+			l1 = table_map(*e2);
+		} else if (e2 && !table_new(e2)) {
+			l1 = table_map(*e2);
+			table_page(*vmap_l3e(p))->u.pt_used++;
+		}
+		if (!l1) {
+			if (e2) {
+				unmap_domain_page(e2);
+				l2_put(p); /* it may be new, and empty */
+			}
+			arch_vmap_unmap(va, i);
+			return -ENOMEM;
+		}
+		ASSERT(!(l1[slot(p, 1)] & _PAGE_PRESENT));
+		l1[slot(p, 1)] = mfn_to_maddr(mfns[i]) | flags;
+		table_page(*e2)->u.pt_used++;
+		unmap_domain_page(l1);
+		unmap_domain_page(e2);
+	}
+	return 0;
+}
+
+int arch_vmap_map_2m(unsigned long va, mfn_t mfn)
+{
+	uint64_t *e2 = vmap_l2e(va);
+
+	if (!e2)
+		return -ENOMEM;
+	ASSERT(!(*e2 & _PAGE_PRESENT));
+	*e2 = mfn_to_maddr(mfn) | vmap_flags() | _PAGE_PSE;
+	table_page(*vmap_l3e(va))->u.pt_used++;
+	unmap_domain_page(e2);
+	return 0;
+}
+
+int arch_vmap_split_2m(unsigned long va)
+{
+	uint64_t *e3 = vmap_l3e(va), *e2, *l1, big;
+	struct page_info *pg;
+	int rc = 0;
+
+	if (!(*e3 & _PAGE_PRESENT))
+		return 0;
+	e2 = table_map(*e3) + slot(va, 2);
+	big = *e2;
+	if (!(big & _PAGE_PRESENT) || !(big & _PAGE_PSE))
+		goto out;
+	pg = alloc_domheap_pages(NULL, 0, MEMF_no_scrub);
+	if (!pg) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	l1 = map_domain_page(page_to_mfn(pg));
+	for (unsigned int i = 0; i < PT_ENTRIES; i++)
+		l1[i] = ((big & PADDR_MASK & ~((1UL << L2_PAGE_SHIFT) - 1)) +
+			 ((paddr_t)i << PAGE_SHIFT)) |
+			(big & ~PADDR_MASK & ~_PAGE_PSE);
+	unmap_domain_page(l1);
+	pg->u.pt_used = PT_ENTRIES;
+	*e2 = page_to_maddr(pg) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
+	/* Drop the 2 MiB TLB entry: the same frames, in 4 KiB pieces now. */
+	invlpg((void *)va);
+out:
+	unmap_domain_page(e2);
+	return rc;
+}
+
+void arch_vmap_unmap(unsigned long va, unsigned long nr)
+{
+	unsigned long end = va + (nr << PAGE_SHIFT);
+
+	while (va < end) {
+		uint64_t *e3 = vmap_l3e(va), *e2, *l1;
+		unsigned long next;
+
+		if (!(*e3 & _PAGE_PRESENT)) {
+			/* Nothing in this GiB. */
+			va = ROUNDDOWN(va, 1UL << L3_PAGE_SHIFT) +
+			     (1UL << L3_PAGE_SHIFT);
+			continue;
+		}
+		e2 = table_map(*e3) + slot(va, 2);
+		next = ROUNDDOWN(va, 1UL << L2_PAGE_SHIFT) +
+		       (1UL << L2_PAGE_SHIFT);
+		if (!(*e2 & _PAGE_PRESENT)) {
+			unmap_domain_page(e2);
+			va = next;
+			continue;
+		}
+		if (*e2 & _PAGE_PSE) {
+			ASSERT(IS_ALIGNED(va, 1UL << L2_PAGE_SHIFT) &&
+			       end >= next);
+			*e2 = 0;
+			unmap_domain_page(e2);
+			invlpg((void *)va);
+			table_page(*e3)->u.pt_used--;
+			l2_put(va);
+			va = next;
+			continue;
+		}
+		l1 = table_map(*e2);
+		for (; va < end && va < next; va += PAGE_SIZE) {
+			uint64_t *e1 = l1 + slot(va, 1);
+
+			if (!(*e1 & _PAGE_PRESENT))
+				continue;
+			*e1 = 0;
+			invlpg((void *)va);
+			table_page(*e2)->u.pt_used--;
+		}
+		unmap_domain_page(l1);
+		if (!table_page(*e2)->u.pt_used) {
+			table_put(e2, va - PAGE_SIZE);
+			table_page(*e3)->u.pt_used--;
+			unmap_domain_page(e2);
+			l2_put(va - PAGE_SIZE);
+		} else {
+			unmap_domain_page(e2);
+		}
+	}
+}
+
+mfn_t arch_vmap_lookup(unsigned long va, unsigned int *level)
+{
+	uint64_t e = paging_lookup_in(l4, va, level);
+
+	if (!e)
+		return INVALID_MFN;
+	if (*level == 2)
+		return _mfn(((e & PADDR_MASK & ~((1UL << L2_PAGE_SHIFT) - 1)) >>
+			     PAGE_SHIFT) +
+			    slot(va, 1));
+	return maddr_to_mfn(e & PADDR_MASK);
 }

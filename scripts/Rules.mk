@@ -144,6 +144,8 @@ bench:
 	$(Q)bash scripts/bench-heap.sh --bench $(BENCH_BIN)/heap_bench \
 		--out docs/benchmarks.md
 	$(Q)bash scripts/bench-xmalloc.sh --build $(BUILD) --out docs/benchmarks.md
+	$(Q)bash scripts/bench-vmap.sh --bench $(BENCH_BIN)/vmap_bench \
+		--out docs/benchmarks.md
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/release debug=n \
 		$(BUILD)/release/mica.elf
 	$(Q)QEMU=$(QEMU) bash scripts/bench-kernel.sh \
@@ -171,8 +173,9 @@ help:
 	@echo "  fuzz-smoke    a short run of each fuzzer"
 	@echo "  bench         boot time against a trivial kernel, mica.efi against a trivial"
 	@echo "                GNU-EFI application, the heap's instruction counts, times and"
-	@echo "                fragmentation, xmalloc's beside glibc and jemalloc, the"
-	@echo "                in-kernel mapping benchmarks -> docs/benchmarks.md"
+	@echo "                fragmentation, xmalloc's beside glibc and jemalloc, vmalloc+vfree"
+	@echo "                against a model of Xen's bitmap, the in-kernel mapping"
+	@echo "                benchmarks -> docs/benchmarks.md"
 	@echo "  deps          check for (as root on Debian: install) the tools needed"
 	@echo "  clean         remove $(BUILD)"
 	@echo "Options: V=1 shows commands, debug=n builds a release kernel."

@@ -34,7 +34,7 @@ run() {
 }
 
 echo "KTAP version 1"
-echo "1..7"
+echo "1..9"
 halt=(--until 'mica: halted \(noreboot\)')
 # The default: report, then restart (QEMU exits by itself).
 run pf-restarts "crashtest=pf" \
@@ -53,6 +53,17 @@ run stack-overflow "crashtest=stack noreboot" "${halt[@]}" \
 	--expect 'Double fault \(vector 8\)' \
 	--expect 'stack overflow: .*guard page of the boot stack' \
 	--expect '^  [0-9a-f]{16} overflow_stack'
+# Running off a vmalloc area, or into a page vunmap_range() took: the
+# report names the area, its range and the function that allocated it.
+vmap_range='\[ffff82c[0-9a-f]{9}, ffff82c[0-9a-f]{9}\) \(2 pages'
+run vmap-guard "crashtest=vmap noreboot" "${halt[@]}" \
+	--expect 'Page fault \(vector 14\)' \
+	--expect "vmap: cr2 is in the guard page after the vmalloc area $vmap_range\\)" \
+	--expect '^  vmap area allocated by [0-9a-f]{16} crash_vmap\+' \
+	--expect '^  [0-9a-f]{16} crash_vmap'
+run vmap-hole "crashtest=vmap-hole noreboot" "${halt[@]}" \
+	--expect "vmap: cr2 is in page 1 of the vmalloc area $vmap_range, 1 mapped\\), unmapped by vunmap_range\\(\\)" \
+	--expect '^  vmap area allocated by [0-9a-f]{16} crash_vmap\+'
 # Without crashtest nothing faults.
 n=$((n + 1))
 if bash scripts/qemu-test.sh --name crash-none --kernel "$kernel" \

@@ -7,6 +7,7 @@
 #   make fuzz         the boot-information fuzzer for FUZZ_SECONDS
 #   make fuzz-heap    the heap fuzzer (tests/fuzz/fuzz_heap.c) for FUZZ_SECONDS
 #   make fuzz-xmalloc the xmalloc fuzzer (tests/fuzz/fuzz_xmalloc.c), the same
+#   make fuzz-vmap    the vmap fuzzer (tests/fuzz/fuzz_vmap.c) for FUZZ_SECONDS
 #   make fuzz-smoke   every fuzzer for 10 seconds each (make check runs it)
 #
 # The tests compile the real sources (boot/*.c, kernel/cmdline.c, ...) for
@@ -32,7 +33,7 @@ ht-tests := bootinfo multiboot2 multiboot1 cmdline vsprintf efi
 ht-bins := $(addprefix $(HT)/test_,$(ht-tests))
 # Tests built on the mm/ host library (Makefile: `make host`).
 ht-mm-tests := $(patsubst tests/host/test_%.c,%,$(wildcard tests/host/test_heap.c \
-	tests/host/test_xmalloc.c))
+	tests/host/test_xmalloc.c tests/host/test_vmap.c))
 ht-mm-bins := $(addprefix $(HT)/test_,$(ht-mm-tests))
 
 $(HT)/%.o: %.c
@@ -116,10 +117,11 @@ fuzz: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
 	$(Q)$(call fuzz-run,$(FUZZ_SECONDS))
 
 fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap \
-		$(FZ)/fuzz_xmalloc
+		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap
 	$(Q)$(call fuzz-run,10)
 	$(Q)$(call fuzz-heap-run,10)
 	$(Q)$(call fuzz-xmalloc-run,10)
+	$(Q)$(call fuzz-vmap-run,10)
 
 # The heap fuzzer: the real mm/ sources (the host library's list), debug
 # build. Seeds in tests/fuzz/corpus-heap, findings in $(FZ)/heap-corpus,
@@ -165,3 +167,25 @@ fuzz-xmalloc-run = mkdir -p $(FZ)/xmalloc-corpus && $(FZ)/fuzz_xmalloc \
 .PHONY: fuzz-xmalloc
 fuzz-xmalloc: $(FZ)/fuzz_xmalloc
 	$(Q)$(call fuzz-xmalloc-run,$(FUZZ_SECONDS))
+
+# The vmap fuzzer: mm/vmap.c over the heap and the host's vmap area, built
+# as the heap fuzzer is. Findings in $(FZ)/vmap-corpus, crashes as
+# $(FZ)/vmap-crash-*; seeds in tests/fuzz/corpus-vmap.
+fzv-srcs := tests/fuzz/fuzz_vmap.c $(host-lib-srcs)
+
+$(FZ)/fuzz_vmap: $(fzv-srcs) tests/fuzz/fuzz_vmap.ignorelist \
+		$(wildcard include/mica/*.h include/asm/*.h mm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -Imm -fno-inline-functions \
+		-fsanitize-coverage-ignorelist=tests/fuzz/fuzz_vmap.ignorelist \
+		-o $@ $(fzv-srcs)
+
+fuzz-vmap-run = mkdir -p $(FZ)/vmap-corpus && $(FZ)/fuzz_vmap \
+	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=2048 \
+	-len_control=0 -print_final_stats=1 -artifact_prefix=$(FZ)/vmap- \
+	$(FZ)/vmap-corpus tests/fuzz/corpus-vmap
+
+.PHONY: fuzz-vmap
+fuzz-vmap: $(FZ)/fuzz_vmap
+	$(Q)$(call fuzz-vmap-run,$(FUZZ_SECONDS))

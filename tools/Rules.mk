@@ -11,6 +11,11 @@ $(BENCH_BIN)/heap_bench: tools/bench/heap_bench.c $(BUILD)/host/libmica-mm.a
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -o $@ $< $(BUILD)/host/libmica-mm.a
 
+$(BENCH_BIN)/vmap_bench: tools/bench/vmap_bench.c $(BUILD)/host/libmica-mm.a
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -o $@ $< $(BUILD)/host/libmica-mm.a
+
 # xmalloc's, twice: beside glibc's malloc, and beside jemalloc's.
 $(BENCH_BIN)/xmalloc_bench: tools/bench/xmalloc_bench.c $(BUILD)/host/libmica-mm.a
 	@mkdir -p $(@D)
@@ -25,7 +30,7 @@ $(BENCH_BIN)/xmalloc_bench-je: tools/bench/xmalloc_bench.c $(BUILD)/host/libmica
 
 .PHONY: bench-tools
 bench-tools: $(BENCH_BIN)/heap_bench $(BENCH_BIN)/xmalloc_bench \
-	$(BENCH_BIN)/xmalloc_bench-je
+	$(BENCH_BIN)/xmalloc_bench-je $(BENCH_BIN)/vmap_bench
 
 -include $(BENCH_BIN)/heap_bench.d $(BENCH_BIN)/xmalloc_bench.d \
-	$(BENCH_BIN)/xmalloc_bench-je.d
+	$(BENCH_BIN)/xmalloc_bench-je.d $(BENCH_BIN)/vmap_bench.d

@@ -2,14 +2,14 @@
 /*
  * The machine as mm/ sees it: the whole contract between the portable
  * allocators and what runs them. x86-64 implements it in the kernel
- * (mm/frametable.c); tools/host/machine.c implements it over a memfd for
- * the host tests, fuzzers and benchmarks.
+ * (mm/frametable.c, mm/paging.c); tools/host/machine.c implements it over
+ * a memfd for the host tests, fuzzers and benchmarks.
  */
 #ifndef MICA_ARCH_MM_H
 #define MICA_ARCH_MM_H
 
 #include <mica/domain_page.h>
-#include <mica/types.h>
+#include <mica/mm.h>
 
 /*
  * Where a frame mica keeps mapped can be read and written: any RAM frame
@@ -32,5 +32,49 @@ void arch_xenheap_unmap(unsigned long mfn, unsigned long nr);
  * freed. NULL when there is none.
  */
 void *arch_boot_alloc(size_t bytes);
+
+/*
+ * Mappings in the vmap area, for mm/vmap.c only: it hands the arch page-
+ * aligned addresses inside the range it was given by vmap_init(), which the
+ * arch reserved and left unmapped. Mappings are present, writable, not
+ * executable and global, write-back; an address never mapped, or unmapped
+ * again, faults. Page tables come from the heap when a mapping needs them
+ * and go back to it when their last entry is unmapped, so that unmapping
+ * everything gives back everything. One CPU: unmapping flushes its TLB
+ * (invlpg); there is no other CPU to tell yet.
+ */
+
+/*
+ * Map nr frames mfns[0..nr) at va, va + 4 KiB, ... with 4 KiB pages. The
+ * range is unmapped. Returns 0, or -ENOMEM (page tables; on the host, the
+ * kernel refused the mmap) with nothing of it mapped.
+ */
+int arch_vmap_map(unsigned long va, const mfn_t *mfns, unsigned long nr);
+
+/*
+ * Map the 512 frames from mfn (512-aligned) at va (2 MiB-aligned) with one
+ * 2 MiB page. The 2 MiB range is unmapped. Returns 0 or -ENOMEM.
+ */
+int arch_vmap_map_2m(unsigned long va, mfn_t mfn);
+
+/*
+ * Turn the 2 MiB mapping holding va into 512 4 KiB mappings of the same
+ * frames, so that part of it can be unmapped. Returns 0 (also when va is
+ * not in a 2 MiB mapping) or -ENOMEM with nothing changed.
+ */
+int arch_vmap_split_2m(unsigned long va);
+
+/*
+ * Unmap the nr pages from va. Pages already unmapped are skipped; a 2 MiB
+ * mapping must lie wholly inside or wholly outside the range (split it
+ * first). Cannot fail.
+ */
+void arch_vmap_unmap(unsigned long va, unsigned long nr);
+
+/*
+ * The frame mapped at va and the level of its mapping (1: a 4 KiB page,
+ * 2: a 2 MiB page), or INVALID_MFN and level 0 when va is unmapped.
+ */
+mfn_t arch_vmap_lookup(unsigned long va, unsigned int *level);
 
 #endif

@@ -38,6 +38,18 @@ int host_machine_init_ranges(unsigned long nr_frames,
 
 void host_machine_fini(void);
 
+/*
+ * The vmap area (include/mica/vmap.h) of the next host_machine_init: a
+ * PROT_NONE reservation of host_vmap_pages pages (the kernel's 64 GiB by
+ * default; a test may make it small to reach its end), into which vmap
+ * maps memfd frames, so that guard pages and unmapped pages fault.
+ * host_vmap_mmap = false keeps only the software page table and makes no
+ * mmap calls, for benchmarks that time mica's work rather than the host
+ * kernel's: nothing in the area is then accessible.
+ */
+extern unsigned long host_vmap_pages;
+extern bool host_vmap_mmap;
+
 /* The machine's RAM, as the host process sees it. */
 void *host_machine_ram(void);
 int host_machine_memfd(void);

@@ -74,6 +74,11 @@ struct page_info {
 	union {
 		/* In use: the PV page type and its count (pv issue). */
 		unsigned long type_info;
+		/*
+		 * A page table of the vmap area (arch_vmap_*): how many of
+		 * its entries are present, so it is freed when none is.
+		 */
+		unsigned long pt_used;
 		/* Head of a free chunk. */
 		struct {
 			uint8_t order;
@@ -94,6 +99,12 @@ struct page_info {
 	union {
 		struct domain *owner; /* in use by a domain */
 		unsigned long xen_va; /* in use by the xenheap (vm issue) */
+		/*
+		 * A vmalloc() frame (PGC_vmap): the address it is mapped at,
+		 * for vmap_mfn_to_va(). Frames vmap() maps for a caller
+		 * belong to that caller and record nothing here.
+		 */
+		unsigned long vmap_va;
 	} v;
 };
 
@@ -111,6 +122,7 @@ struct page_info {
  * the first frame of a large allocation (u.xmalloc.nr says which).
  */
 #define PGC_xmalloc (1UL << 58)
+#define PGC_vmap (1UL << 57) /* vmalloc()'s: v.vmap_va is its address */
 #define PGC_count_mask ((1UL << 48) - 1)
 
 struct page_list_head {

@@ -84,6 +84,15 @@ int map_pages_to_xen(unsigned long va, paddr_t pa, unsigned long nr,
  */
 void unmap_pages_from_xen(unsigned long va, unsigned long nr);
 
+/*
+ * Frames the hypervisor's own tables (map_pages_to_xen(), phys_map(), and
+ * without a direct map the xenheap's mappings) have taken from the heap
+ * since it started. They are kept for good, as Xen keeps its direct map's
+ * tables: tests that count free pages add them back. The vmap area's
+ * tables are not among them: they go back to the heap when empty.
+ */
+unsigned long paging_tables_kept(void);
+
 /* Whether all RAM is mapped at __va() (directmap=off clears it). */
 extern bool directmap;
 
