@@ -591,6 +591,19 @@ void *vmalloc(size_t size)
 			    (unsigned long)__builtin_return_address(0));
 }
 
+void *__vmalloc(size_t size, unsigned int memflags, unsigned long caller)
+{
+	return vmalloc_area(size, memflags & MEMF_zero, caller);
+}
+
+bool is_vmap_address(const void *va)
+{
+	unsigned long v = (unsigned long)va;
+
+	return v >= vmap_start &&
+	       v - vmap_start < ((unsigned long)total << PAGE_SHIFT);
+}
+
 void *vzalloc(size_t size)
 {
 	return vmalloc_area(size, MEMF_zero,

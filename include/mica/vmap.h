@@ -78,6 +78,15 @@ void *vzalloc(size_t size);
 /* Free what vmalloc()/vzalloc() returned; NULL is ignored. */
 void vfree(void *va);
 
+/*
+ * vmalloc() for allocators built on it (xvmalloc): memflags MEMF_zero or
+ * 0, and the area recorded as allocated by caller, their own caller.
+ */
+void *__vmalloc(size_t size, unsigned int memflags, unsigned long caller);
+
+/* Whether va lies in the vmap area (mapped or not). Constant time. */
+bool is_vmap_address(const void *va);
+
 /* The frame mapped at va (any byte of the page), or INVALID_MFN. */
 mfn_t vmap_to_mfn(const void *va);
 

@@ -36,7 +36,9 @@
 
 #include <mica/arch_mm.h>
 #include <mica/host.h>
+#include <mica/vmap.h>
 #include <mica/xmalloc.h>
+#include <mica/xvmalloc.h>
 
 /*
  * 128 MiB: MAX_LIVE allocations of up to MAX_LARGE_PAGES, and their pools,
@@ -132,6 +134,7 @@ struct live {
 	size_t size;
 	uint32_t seed;
 	bool pages; /* whole frames: page-aligned, from the heap directly */
+	bool xv;    /* xvmalloc's beyond a page: vmalloc memory */
 };
 static struct live live[MAX_LIVE];
 static unsigned int nr_live;
@@ -198,11 +201,13 @@ static unsigned long heap_free(void)
 static void check_all(unsigned int touched, bool full)
 {
 	struct xmalloc_stats st;
-	unsigned long small = 0, large = 0, large_pages = 0;
+	unsigned long small = 0, large = 0, large_pages = 0, nr_xv = 0;
 
 	REQUIRE(xmalloc_check() == 0, "xmalloc_check failed");
 	for (unsigned int i = 0; i < nr_live; i++) {
-		if (live[i].pages) {
+		if (live[i].xv) {
+			nr_xv++;
+		} else if (live[i].pages) {
 			large++;
 			large_pages += pages_of(live[i].size);
 		} else {
@@ -221,7 +226,10 @@ static void check_all(unsigned int touched, bool full)
 	REQUIRE(st.empty_pools <= 1 && (!st.empty_pools || st.used_blocks),
 		"%lu empty pools kept with %lu blocks live", st.empty_pools,
 		st.used_blocks);
-	if (full || nr_trace % 8 == 0) {
+	if (nr_xv && (full || nr_trace % 8 == 0))
+		REQUIRE(vmap_check() == 0, "vmap_check failed");
+	/* vmalloc's frames and page tables are the vmap area's to count. */
+	if ((full || nr_trace % 8 == 0) && !nr_xv) {
 		REQUIRE(heap_check() == 0, "heap_check failed");
 		REQUIRE(start_free - heap_free() ==
 				st.pool_pages + st.large_pages,
@@ -233,7 +241,7 @@ static void check_all(unsigned int touched, bool full)
 	if (touched < nr_live) {
 		verify(&live[touched], live[touched].size, "after the step");
 		/* Whole frames cost exactly their number. */
-		if (live[touched].pages)
+		if (live[touched].pages && !live[touched].xv)
 			REQUIRE(frame_table[arch_virt_to_mfn(live[touched].p)]
 						.u.xmalloc.nr ==
 					pages_of(live[touched].size),
@@ -274,6 +282,7 @@ static void add_live(uint8_t *p, size_t size)
 	l->size = size;
 	l->seed = next_seed++;
 	l->pages = !((uintptr_t)p & (PAGE_SIZE - 1));
+	l->xv = false;
 	fill(l);
 }
 
@@ -342,6 +351,43 @@ static void op_alloc(unsigned int how)
 	check_all(nr_live - 1, false);
 }
 
+/*
+ * xvmalloc: xmalloc's rules up to a page, a vmap area beyond; the model
+ * keeps both, and xvfree() must tell them apart.
+ */
+static void op_xvalloc(void)
+{
+	size_t size = pick_size(), align = u8() & 1 ? 1UL << (u8() % 13) : 0;
+	bool zero = u8() & 1, xv;
+	uint8_t *p;
+
+	if (nr_live == MAX_LIVE)
+		return;
+	if (!size)
+		size = 1;
+	note("%s(%zu, %zu)", zero ? "_xvzalloc" : "_xvmalloc", size, align);
+	p = zero ? _xvzalloc(size, align) : _xvmalloc(size, align);
+	REQUIRE(p, "xvmalloc: %zu bytes aligned %zu refused", size, align);
+	xv = size > PAGE_SIZE;
+	REQUIRE(is_vmap_address(p) == xv, "xvmalloc(%zu) gave %p, %s vmap",
+		size, (void *)p, xv ? "not" : "in");
+	if (xv)
+		REQUIRE(!((uintptr_t)p & (PAGE_SIZE - 1)),
+			"vmalloc memory %p not page aligned", (void *)p);
+	else
+		check_new(p, size, align);
+	if (zero)
+		for (size_t i = 0; i < size; i++)
+			REQUIRE(!p[i], "xvzalloc: byte %zu of %p is %#x", i,
+				(void *)p, p[i]);
+	add_live(p, size);
+	if (xv) {
+		live[nr_live - 1].xv = true;
+		live[nr_live - 1].pages = false;
+	}
+	check_all(nr_live - 1, false);
+}
+
 static void op_array(void)
 {
 	static const size_t elem[] = {1, 8, 24, 64, 4096, SIZE_MAX / 3};
@@ -394,6 +440,8 @@ static void op_realloc(void)
 	}
 	i = u8() % nr_live;
 	l = &live[i];
+	if (l->xv)
+		return; /* vmalloc memory: not xrealloc's */
 	old = l->size;
 	note("xrealloc(%p [%zu], %zu)", (void *)l->p, old, size);
 	verify(l, old, "before xrealloc");
@@ -435,17 +483,25 @@ static jmp_buf panic_jb;
 static void op_free(bool twice)
 {
 	unsigned int i;
+	bool via_xv;
 	uint8_t *p;
 
 	if (!nr_live)
 		return;
 	i = u8() % nr_live;
 	p = live[i].p;
-	note("xfree(%p [%zu])%s", (void *)p, live[i].size,
-	     twice ? " twice" : "");
+	/* xvfree() takes either kind; vmalloc memory only it. */
+	via_xv = live[i].xv || (u8() & 1);
+	note("%s(%p [%zu])%s", via_xv ? "xvfree" : "xfree", (void *)p,
+	     live[i].size, twice ? " twice" : "");
 	verify(&live[i], live[i].size, "before xfree");
+	if (live[i].xv)
+		twice = false; /* vfree's own checks are fuzz_vmap's */
 	drop_live(i);
-	xfree(p);
+	if (via_xv)
+		xvfree(p);
+	else
+		xfree(p);
 	if (twice)
 		EXPECT_PANIC(xfree(p), "freed twice", "not xmalloc's");
 	check_all(NONE, false);
@@ -459,7 +515,7 @@ static void op_bad_pointer(void)
 	if (!nr_live)
 		return;
 	l = &live[u8() % nr_live];
-	if (l->size <= 16)
+	if (l->size <= 16 || l->xv)
 		return;
 	/* Inside the allocation, never its start. */
 	off = 16 * (1 + u16() % ((l->size - 1) / 16));
@@ -477,7 +533,8 @@ static void free_all(void)
 	while (nr_live) {
 		verify(&live[nr_live - 1], live[nr_live - 1].size,
 		       "at the end");
-		xfree(live[--nr_live].p);
+		nr_live--;
+		xvfree(live[nr_live].p); /* either kind */
 	}
 	check_all(NONE, true);
 	REQUIRE(heap_free() == start_free && xmalloc_pool_pages() == 0,
@@ -518,7 +575,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_alloc(2 + (u8() & 1));
 			break;
 		case 7:
-			op_array();
+			if (u8() & 1)
+				op_array();
+			else
+				op_xvalloc();
 			break;
 		case 8:
 		case 9:
