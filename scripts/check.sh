@@ -8,7 +8,8 @@
 # neither number.
 #
 # Steps: the build (kernel, test ISO, trivial kernel, mica.efi and its test
-# runner), `make format-check`, `make host-test`, `make fuzz-smoke`, the
+# runner), `make format-check`, `make host-test`, `make fuzz-smoke`, `make
+# bench-smoke` (every benchmark runs once, untimed), the
 # harness's self test, the QEMU matrix, mica.efi under OVMF
 # (scripts/test-efi.sh: ESP boots on pc and q35, the ISO's mica.efi entry, a
 # run without a serial port read off the screen, broken configurations), and
@@ -87,6 +88,7 @@ make_step format-check 0 format-check
 echo "== host tests"
 make_step host-test 1 host-test
 make_step fuzz-smoke 0 fuzz-smoke
+make_step bench-smoke 0 bench-smoke
 
 echo "== harness self test"
 bash tests/qemu/harness-test.sh >"$out/harness.log" 2>&1

@@ -34,3 +34,18 @@ bench-tools: $(BENCH_BIN)/heap_bench $(BENCH_BIN)/xmalloc_bench \
 
 -include $(BENCH_BIN)/heap_bench.d $(BENCH_BIN)/xmalloc_bench.d \
 	$(BENCH_BIN)/xmalloc_bench-je.d $(BENCH_BIN)/vmap_bench.d
+
+# Each benchmark once, on tiny counts and under callgrind as make bench runs
+# them, so that one that no longer runs fails make check. Nothing is timed.
+bench-cg = valgrind -q --tool=callgrind --callgrind-out-file=/dev/null \
+	--collect-atstart=no --toggle-collect=op_$(1)
+
+.PHONY: bench-smoke
+bench-smoke: bench-tools
+	$(Q)$(call bench-cg,alloc0) $(BENCH_BIN)/heap_bench op alloc0 100 0 >/dev/null
+	$(Q)$(call bench-cg,alloc_split) $(BENCH_BIN)/heap_bench op alloc_split 10 18 >/dev/null
+	$(Q)$(BENCH_BIN)/heap_bench frag >/dev/null
+	$(Q)$(call bench-cg,malloc) $(BENCH_BIN)/xmalloc_bench op hot 100 >/dev/null
+	$(Q)$(call bench-cg,malloc) $(BENCH_BIN)/xmalloc_bench-je op hot 100 >/dev/null
+	$(Q)$(call bench-cg,vmalloc_vfree) $(BENCH_BIN)/vmap_bench op vmalloc_vfree 10 100 >/dev/null
+	@echo "bench-smoke: every benchmark ran"
