@@ -137,8 +137,9 @@ host: $(BUILD)/host/libmica-mm.a $(BUILD)/host/libmica-mm-debug.a
 
 # ---- style ------------------------------------------------------------------
 
-# Every C file as the committed .clang-format lays it out.
-format-srcs = $(shell git ls-files '*.c' '*.h' 2>/dev/null || \
+# Every C file as the committed .clang-format lays it out: tracked files and
+# new ones not yet added, so that a file is formatted before its first commit.
+format-srcs = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || \
 	find boot kernel mm drivers include tests tools -name '*.[ch]')
 
 .PHONY: format format-check
