@@ -301,11 +301,14 @@ static int time_init(void)
 	bool want_pit = !strcmp(opt_clocksource, "pit");
 	bool have_hpet, hpet_first;
 	const char *src;
+	int lapic_rc;
 
 	if (opt_clocksource[0] && !want_pit && strcmp(opt_clocksource, "hpet"))
 		printk(LOG_WARN "time: unknown clocksource=%s (pit or hpet)\n",
 		       opt_clocksource);
 
+	/* The LAPIC timer counts through the calibration, measured after. */
+	lapic_rc = lapic_init();
 	/*
 	 * The clock the TSC is set by gets three windows; the other one, one
 	 * window, as a cross-check against a broken clock.
@@ -346,8 +349,7 @@ static int time_init(void)
 	printk("time: TSC %lu.%03lu MHz from the %s (PIT %lu kHz, HPET %lu kHz)%s\n",
 	       tsc_khz / 1000, tsc_khz % 1000, src, pit_khz, hpet_khz,
 	       cpu_features.invariant_tsc ? "" : ", not invariant");
-	/* The LAPIC timer is calibrated against the TSC: start it now. */
-	return lapic_init();
+	return lapic_rc ? lapic_rc : lapic_timer_start();
 }
 __initcall(time_init, INIT_TIME);
 
