@@ -121,11 +121,13 @@ static void pit_delay(unsigned long us)
 
 /*
  * Three 2 ms windows: the PIT's 838 ns tick still resolves 0.04% of one, an
- * HPET (>= 10 MHz) 0.005%, the median rejects a window the brackets below
- * miss, and calibration costs 6 ms of boot.
+ * HPET (>= 10 MHz) 0.005%, and the median rejects a window the brackets
+ * below miss. Timed by the HPET they overlap (see calibrate_hpet()), and
+ * calibration costs 3 ms of boot.
  */
 #define CAL_MS 2
 #define CAL_TRIES 3
+#define CAL_STAGGER_US 500
 
 static uint64_t median(uint64_t *v, unsigned int n)
 {
@@ -280,44 +282,83 @@ static uint64_t hpet_ticks_to_ns(uint64_t ticks)
 	return ticks * hpet_period_fs / 1000000;
 }
 
+static void hpet_wait(uint32_t from, uint64_t ticks)
+{
+	while ((uint32_t)(hpet_read() - from) < ticks)
+		cpu_relax();
+}
+
+struct cal_end {
+	uint64_t tsc, pit_tsc, pit_slack;
+	uint32_t hpet;
+	uint16_t pit;
+};
+
 /*
- * Windows timed by the HPET. When pit is not NULL the PIT is read at both
- * ends of each window too, so one pass calibrates against both clocks: a
- * window's PIT result counts only if neither PIT bracket took over 1/64 of
- * it (as in calibrate_pit()) and it stayed well inside the PIT's 55 ms
- * wrap. Windows are added until each clock has tries results, at most
- * 4 * tries windows; *pit is 0 if the PIT got none.
+ * One end of a window: an HPET pair and, with pit, a PIT pair around it
+ * (before it at a start, after it at an end, so that the PIT's span covers
+ * the HPET's).
+ */
+static void cal_sample(struct cal_end *e, bool pit, bool start)
+{
+	if (pit && start)
+		e->pit_slack = pit_pair_tight(&e->pit_tsc, &e->pit);
+	hpet_pair(&e->tsc, &e->hpet);
+	if (pit && !start)
+		e->pit_slack = pit_pair_tight(&e->pit_tsc, &e->pit);
+}
+
+/*
+ * Windows timed by the HPET, staggered: window i opens CAL_STAGGER_US
+ * after window i - 1 and each lasts CAL_MS, so three of them take
+ * CAL_MS + 2 * CAL_STAGGER_US, not 3 * CAL_MS. Only the ends matter (the
+ * clocks keep counting through an SMI or a preempted vCPU in between), and
+ * no two windows share an end, so the median still rejects one bad end.
+ *
+ * When pit is not NULL the PIT is read at the ends too, so one pass
+ * calibrates against both clocks: a window's PIT result counts only if
+ * neither PIT bracket took over 1/64 of it (as in calibrate_pit()) and it
+ * stayed well inside the PIT's 55 ms wrap. Passes are repeated until each
+ * clock has tries results, four at most; *pit is 0 if the PIT got none.
  */
 static uint64_t calibrate_hpet(unsigned int tries, uint64_t *pit)
 {
-	uint64_t want = (uint64_t)CAL_MS * 1000000000000ull / hpet_period_fs;
+	const uint64_t want =
+		(uint64_t)CAL_MS * 1000000000000ull / hpet_period_fs;
+	const uint64_t stagger =
+		(uint64_t)CAL_STAGGER_US * 1000000000ull / hpet_period_fs;
 	uint64_t k[CAL_TRIES], kp[CAL_TRIES];
 	unsigned int n = 0, np = 0;
 
 	if (pit && !pit_setup())
 		pit = NULL;
-	for (unsigned int attempt = 0;
-	     (n < tries || (pit && np < tries)) && attempt < 4 * tries;
-	     attempt++) {
-		uint64_t t0 = 0, t1 = 0, pt0 = 0, pt1 = 0, s0 = 0, s1 = 0, ns;
-		uint32_t h0 = 0, h1 = 0;
-		uint16_t c0 = 0, c1 = 0;
+	for (unsigned int pass = 0;
+	     (n < tries || (pit && np < tries)) && pass < 4; pass++) {
+		struct cal_end s[CAL_TRIES], e;
 
-		if (pit)
-			s0 = pit_pair_tight(&pt0, &c0);
-		hpet_pair(&t0, &h0);
-		while ((uint32_t)(hpet_read() - h0) < want)
-			cpu_relax();
-		hpet_pair(&t1, &h1);
-		if (pit)
-			s1 = pit_pair_tight(&pt1, &c1);
-		ns = hpet_ticks_to_ns((uint32_t)(h1 - h0));
-		if (n < tries)
-			k[n++] = ns ? (t1 - t0) * 1000000 / ns : 0;
-		if (pit && np < tries && MAX(s0, s1) * 64 <= pt1 - pt0 &&
-		    ns < 40000000 && c0 != c1)
-			kp[np++] = (pt1 - pt0) * PIT_HZ /
-				   ((uint64_t)(uint16_t)(c0 - c1) * 1000);
+		for (unsigned int i = 0; i < tries; i++) {
+			if (i)
+				hpet_wait(s[i - 1].hpet, stagger);
+			cal_sample(&s[i], pit, true);
+		}
+		for (unsigned int i = 0; i < tries; i++) {
+			uint64_t ns, pspan;
+
+			hpet_wait(s[i].hpet, want);
+			cal_sample(&e, pit, false);
+			ns = hpet_ticks_to_ns((uint32_t)(e.hpet - s[i].hpet));
+			if (n < tries)
+				k[n++] = ns ? (e.tsc - s[i].tsc) * 1000000 / ns
+					    : 0;
+			pspan = e.pit_tsc - s[i].pit_tsc;
+			if (pit && np < tries &&
+			    MAX(s[i].pit_slack, e.pit_slack) * 64 <= pspan &&
+			    ns < 40000000 && s[i].pit != e.pit)
+				kp[np++] = pspan * PIT_HZ /
+					   ((uint64_t)(uint16_t)(s[i].pit -
+								 e.pit) *
+					    1000);
+		}
 	}
 	if (pit)
 		*pit = np ? median(kp, np) : 0;

@@ -20,18 +20,20 @@ SELFTEST(xvmalloc, picks_by_size_and_frees_by_address)
 		selftest_error(t, "no memory");
 		return;
 	}
-	ST_CHECK(t, !is_vmap_address(small), "200 bytes at %p, in the vmap area",
-		 small);
-	ST_CHECK(t, is_vmap_address(large), "3 pages at %p, not in the vmap area",
-		 large);
+	ST_CHECK(t, !is_vmap_address(small),
+		 "200 bytes at %p, in the vmap area", small);
+	ST_CHECK(t, is_vmap_address(large),
+		 "3 pages at %p, not in the vmap area", large);
 	/* vmalloc memory is mapped page by page, guarded below and above. */
 	for (int i = -1; i <= 3; i++)
 		ST_CHECK(t,
-			 !!paging_lookup((unsigned long)large + i * (long)PAGE_SIZE,
+			 !!paging_lookup((unsigned long)large +
+						 i * (long)PAGE_SIZE,
 					 &level) == (i >= 0 && i < 3),
 			 "page %d of the 3-page area %s", i,
 			 i >= 0 && i < 3 ? "unmapped" : "mapped");
-	ST_CHECK(t, !large[0] && !large[3 * PAGE_SIZE - 1], "xvzalloc not zero");
+	ST_CHECK(t, !large[0] && !large[3 * PAGE_SIZE - 1],
+		 "xvzalloc not zero");
 	large[3 * PAGE_SIZE - 1] = 1;
 	small[199] = 1;
 	xvfree(small);

@@ -78,7 +78,8 @@ static void small_is_xmalloc_large_is_vmalloc(void **state)
 
 static void zeroed_both_ways(void **state)
 {
-	unsigned char *s = _xvzalloc(100, 0), *l = xvzalloc_array(unsigned char, 3 * PAGE_SIZE);
+	unsigned char *s = _xvzalloc(100, 0),
+		      *l = xvzalloc_array(unsigned char, 3 * PAGE_SIZE);
 
 	assert_non_null(s);
 	assert_non_null(l);
