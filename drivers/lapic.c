@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The legacy PICs (remapped and masked) and the boot CPU's local APIC with
- * its periodic timer. See include/asm/apic.h. Started by time_init() once
- * the TSC is calibrated, since the LAPIC timer is calibrated against it.
+ * its periodic timer. See include/asm/apic.h. Set up by time_init() before
+ * it calibrates the TSC and started after, since the LAPIC timer is
+ * measured against the TSC over the calibration.
  */
 #include <asm/apic.h>
 #include <asm/io.h>
@@ -123,47 +124,85 @@ static void spurious_irq(struct cpu_regs *regs)
 }
 
 #define DIVIDE_BY_16 0x3
-/* 2 ms of a timer in the tens of MHz: 0.001% resolution, 6 ms of boot. */
-#define CAL_MS 2
-#define CAL_TRIES 3
 
-static uint64_t calibrate_timer(void)
+/*
+ * The timer is measured against the TSC without a window of its own: it
+ * counts down from its maximum, masked, while time_init() calibrates the
+ * TSC (8 ms or more), and lapic_timer_start() reads how far it got. Both
+ * clocks run through an SMI or a preempted vCPU, so only the two ends need
+ * care: each is a count bracketed by TSC reads, the tightest of a few.
+ * CPUID leaf 0x15's crystal clock is not used: a hypervisor may pass the
+ * host's through while its virtual LAPIC runs at another rate (KVM: 1 GHz).
+ */
+static int setup_rc = -ENODEV; /* lapic_init()'s result */
+static uint64_t cal_tsc;
+static uint32_t cal_count;
+
+static void timer_pair(uint64_t *tsc, uint32_t *count)
 {
-	uint64_t hz[CAL_TRIES];
+	uint64_t best = ~0ull;
 
+	for (unsigned int i = 0; i < 4; i++) {
+		uint64_t a = rdtsc();
+		uint32_t c = lapic_read(APIC_TIMER_CURRENT);
+		uint64_t b = rdtsc();
+
+		if (b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			*count = c;
+		}
+	}
+}
+
+/* One-shot from the maximum, masked: a free-running down-counter. */
+static void timer_count_down(uint64_t *tsc, uint32_t *count)
+{
 	lapic_write(APIC_TIMER_DIVIDE, DIVIDE_BY_16);
 	lapic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VECTOR_LAPIC_TIMER);
-	for (unsigned int i = 0; i < CAL_TRIES; i++) {
-		uint64_t t0, t1;
-		uint32_t left;
+	lapic_write(APIC_TIMER_INIT, 0xffffffff);
+	timer_pair(tsc, count);
+}
 
-		lapic_write(APIC_TIMER_INIT, 0xffffffff);
-		t0 = rdtsc();
-		while (rdtsc() - t0 < tsc_khz * CAL_MS)
-			cpu_relax();
-		left = lapic_read(APIC_TIMER_CURRENT);
-		t1 = rdtsc();
-		if (!left || left == 0xffffffff)
-			return 0; /* ran out, or never ran */
-		hz[i] = (uint64_t)(0xffffffffu - left) * tsc_khz * 1000 /
-			(t1 - t0);
-	}
-	lapic_write(APIC_TIMER_INIT, 0);
-	for (unsigned int i = 1; i < CAL_TRIES; i++)
-		for (unsigned int j = i; j && hz[j - 1] > hz[j]; j--) {
-			uint64_t x = hz[j];
+/* The timer's rate since (tsc0, count0); 0 if it ran out or never ran. */
+static uint64_t timer_rate_since(uint64_t tsc0, uint32_t count0)
+{
+	uint64_t tsc1, dt, q;
+	uint32_t count1;
 
-			hz[j] = hz[j - 1];
-			hz[j - 1] = x;
-		}
-	return hz[CAL_TRIES / 2];
+	timer_pair(&tsc1, &count1);
+	if (!count1 || count1 >= count0 || tsc1 <= tsc0)
+		return 0;
+	/* counts * tsc_khz fits (2^32 * 2^24); the * 1000 in two steps. */
+	dt = tsc1 - tsc0;
+	q = (uint64_t)(count0 - count1) * tsc_khz;
+	return q / dt * 1000 + q % dt * 1000 / dt;
+}
+
+/* A measurement in a window of its own, for the self test. */
+static uint64_t measure_timer(unsigned int ms)
+{
+	uint64_t t0;
+	uint32_t c0;
+
+	timer_count_down(&t0, &c0);
+	while (rdtsc() - t0 < tsc_khz * ms)
+		cpu_relax();
+	return timer_rate_since(t0, c0);
+}
+
+static void timer_run(void)
+{
+	uint32_t count = (uint32_t)MAX(1ul, lapic_timer_hz / timer_hz);
+
+	lapic_write(APIC_LVT_TIMER, APIC_LVT_PERIODIC | VECTOR_LAPIC_TIMER);
+	lapic_write(APIC_TIMER_INIT, count);
 }
 
 int lapic_init(void)
 {
 	uint64_t base;
 	paddr_t pa;
-	uint32_t count;
 
 	if (!acpi_info.present || acpi_info.pcat_compat)
 		pic_remap_and_mask();
@@ -173,7 +212,7 @@ int lapic_init(void)
 	if (!(cpuid(1).edx & (1u << 9))) {
 		printk(LOG_ERR
 		       "lapic: the CPU has no local APIC: no timer interrupts\n");
-		return -ENODEV;
+		return setup_rc = -ENODEV;
 	}
 	base = rdmsr(MSR_APIC_BASE);
 	if (!(base & APIC_BASE_ENABLE)) {
@@ -187,7 +226,7 @@ int lapic_init(void)
 		if (!lapic_mmio) {
 			printk(LOG_ERR "lapic: cannot map the LAPIC at %#lx\n",
 			       pa);
-			return -ENOMEM;
+			return setup_rc = -ENOMEM;
 		}
 		if (acpi_info.lapic_base && acpi_info.lapic_base != pa)
 			printk(LOG_WARN
@@ -204,7 +243,25 @@ int lapic_init(void)
 	lapic_write(APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
 	lapic_write(APIC_ESR, 0);
 
-	lapic_timer_hz = calibrate_timer();
+	timer_count_down(&cal_tsc, &cal_count);
+	return setup_rc = 0;
+}
+
+int lapic_timer_start(void)
+{
+	uint64_t ms;
+
+	if (setup_rc)
+		return setup_rc;
+	if (!tsc_khz)
+		return -EINVAL;
+	ms = (rdtsc() - cal_tsc) / tsc_khz;
+	lapic_timer_hz = timer_rate_since(cal_tsc, cal_count);
+	if (!lapic_timer_hz) {
+		/* Ran out (a fast timer and a long calibration): once more. */
+		lapic_timer_hz = measure_timer(2);
+		ms = 2;
+	}
 	if (!lapic_timer_hz) {
 		printk(LOG_ERR
 		       "lapic: the timer does not count: no timer interrupts\n");
@@ -216,14 +273,12 @@ int lapic_init(void)
 		       timer_hz);
 		timer_hz = 100;
 	}
-	count = (uint32_t)MAX(1ul, lapic_timer_hz / timer_hz);
-	lapic_write(APIC_LVT_TIMER, APIC_LVT_PERIODIC | VECTOR_LAPIC_TIMER);
-	lapic_write(APIC_TIMER_INIT, count);
+	timer_run();
 
-	printk("lapic: %s id %u, timer %lu.%03lu MHz (/16), %u Hz\n",
+	printk("lapic: %s id %u, timer %lu.%03lu MHz (/16, over %lu ms), %u Hz\n",
 	       x2apic_mode ? "x2APIC" : "xAPIC",
 	       x2apic_mode ? lapic_read(APIC_ID) : lapic_read(APIC_ID) >> 24,
-	       lapic_timer_hz / 1000000, lapic_timer_hz / 1000 % 1000,
+	       lapic_timer_hz / 1000000, lapic_timer_hz / 1000 % 1000, ms,
 	       timer_hz);
 	local_irq_enable();
 	return 0;
@@ -279,4 +334,36 @@ SELFTEST(lapic, no_ticks_with_irqs_off)
 	ST_CHECK(t, t1 == t0, "%lu ticks with interrupts off", t1 - t0);
 	ST_CHECK(t, t2 - t1 >= 1 && t2 - t1 <= 2, "%lu ticks right after sti",
 		 t2 - t1);
+}
+
+/*
+ * The boot measurement against a fresh one in windows of their own (the
+ * median of three, 2 ms each): within 1%, as both count fixed clocks.
+ */
+SELFTEST(lapic, timer_rate_matches_windows)
+{
+	unsigned long flags = local_save_flags();
+	uint64_t hz[3];
+
+	if (!lapic_timer_hz) {
+		ST_CHECK(t, false, "the LAPIC timer is not running");
+		return;
+	}
+	local_irq_disable();
+	for (unsigned int i = 0; i < ARRAY_SIZE(hz); i++)
+		hz[i] = measure_timer(2);
+	timer_run();
+	restore_irqs(flags);
+	for (unsigned int i = 1; i < ARRAY_SIZE(hz); i++)
+		for (unsigned int j = i; j && hz[j - 1] > hz[j]; j--) {
+			uint64_t x = hz[j];
+
+			hz[j] = hz[j - 1];
+			hz[j - 1] = x;
+		}
+	ST_CHECK(t,
+		 hz[1] * 100 > lapic_timer_hz * 99 &&
+			 hz[1] * 100 < lapic_timer_hz * 101,
+		 "windows say %lu Hz (%lu..%lu), boot said %lu Hz", hz[1],
+		 hz[0], hz[2], lapic_timer_hz);
 }

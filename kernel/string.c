@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* The string and memory functions the compiler and mica expect. */
+/*
+ * The string and memory functions the compiler and mica expect.
+ *
+ * memcpy() and memset() move eight bytes per string step and the tail by
+ * bytes: as fast as the byte forms on CPUs with fast strings, faster on
+ * those without, and eight times fewer iterations under emulation (QEMU's
+ * TCG runs a string instruction element by element), where zeroing the
+ * frame table's pages took 4 of the 35 ms from banner to ready.
+ */
 #include <mica/lib.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
+	size_t q = n / 8;
 
+	n %= 8;
+	asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
 	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 	return ret;
 }
@@ -30,8 +41,12 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
+	size_t q = n / 8;
+	uint64_t v = 0x0101010101010101ull * (uint8_t)c;
 
-	asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	n %= 8;
+	asm volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(v) : "memory");
+	asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(v) : "memory");
 	return ret;
 }
 

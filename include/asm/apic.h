@@ -44,10 +44,18 @@ void lapic_write(unsigned int reg, uint32_t v);
 void lapic_eoi(void);
 
 /*
- * Mask the PICs, enable the LAPIC, start its timer and enable interrupts.
- * Needs tsc_khz; called by time_init(). Returns 0 or a negative errno.
+ * Mask the PICs, enable the LAPIC and set its timer counting (masked) so
+ * that it can be measured over the TSC's calibration. Called by
+ * time_init() before it calibrates. Returns 0 or a negative errno.
  */
 int lapic_init(void);
+
+/*
+ * Measure the timer against the now calibrated TSC, run it periodically at
+ * timer_hz and enable interrupts. Returns 0 or a negative errno (also
+ * lapic_init()'s).
+ */
+int lapic_timer_start(void);
 
 /* The LAPIC timer's input frequency (after the divider) and tick rate. */
 extern uint64_t lapic_timer_hz;
