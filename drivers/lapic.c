@@ -354,13 +354,7 @@ SELFTEST(lapic, timer_rate_matches_windows)
 		hz[i] = measure_timer(2);
 	timer_run();
 	restore_irqs(flags);
-	for (unsigned int i = 1; i < ARRAY_SIZE(hz); i++)
-		for (unsigned int j = i; j && hz[j - 1] > hz[j]; j--) {
-			uint64_t x = hz[j];
-
-			hz[j] = hz[j - 1];
-			hz[j - 1] = x;
-		}
+	median_u64(hz, ARRAY_SIZE(hz)); /* sorted: hz[1] is the median */
 	ST_CHECK(t,
 		 hz[1] * 100 > lapic_timer_hz * 99 &&
 			 hz[1] * 100 < lapic_timer_hz * 101,

@@ -129,18 +129,6 @@ static void pit_delay(unsigned long us)
 #define CAL_TRIES 3
 #define CAL_STAGGER_US 500
 
-static uint64_t median(uint64_t *v, unsigned int n)
-{
-	for (unsigned int i = 1; i < n; i++)
-		for (unsigned int j = i; j && v[j - 1] > v[j]; j--) {
-			uint64_t x = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-	return v[n / 2];
-}
-
 /*
  * A TSC reading paired with a PIT count: the TSC is read on both sides of
  * the count and the midpoint kept. Returns the bracket's width, so that a
@@ -205,7 +193,7 @@ static uint64_t calibrate_pit(unsigned int tries)
 		k[n++] = (t1 - t0) * PIT_HZ /
 			 ((uint64_t)(uint16_t)(c0 - c) * 1000);
 	}
-	return n ? median(k, n) : 0;
+	return n ? median_u64(k, n) : 0;
 }
 
 /* ---- HPET ---- */
@@ -361,8 +349,8 @@ static uint64_t calibrate_hpet(unsigned int tries, uint64_t *pit)
 		}
 	}
 	if (pit)
-		*pit = np ? median(kp, np) : 0;
-	return median(k, n);
+		*pit = np ? median_u64(kp, np) : 0;
+	return median_u64(k, n);
 }
 
 /* ---- the TSC ---- */

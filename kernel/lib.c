@@ -113,3 +113,16 @@ int parse_size(const char *s, const char **end, uint64_t *out)
 		*end = p;
 	return 0;
 }
+
+/* Insertion sort: n is a few samples. */
+uint64_t median_u64(uint64_t *v, unsigned int n)
+{
+	for (unsigned int i = 1; i < n; i++)
+		for (unsigned int j = i; j && v[j - 1] > v[j]; j--) {
+			uint64_t x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return v[n / 2];
+}

@@ -16,18 +16,6 @@
 #define REPS 7
 #define N 4096
 
-static uint64_t median(uint64_t *v)
-{
-	for (unsigned int i = 1; i < REPS; i++)
-		for (unsigned int j = i; j && v[j - 1] > v[j]; j--) {
-			uint64_t x = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-	return v[REPS / 2];
-}
-
 static void report_mode(const struct kbench *b)
 {
 	kbench_report(b, directmap ? "directmap_on" : "directmap_off", 1,
@@ -62,8 +50,8 @@ KBENCH(mm, map_domain_page)
 		touch[r] = now_ns() - t0;
 	}
 	(void)sink;
-	kbench_report(b, "map_unmap_pair", median(pair) / N, "ns");
-	kbench_report(b, "map_read_unmap", median(touch) / N, "ns");
+	kbench_report(b, "map_unmap_pair", median_u64(pair, REPS) / N, "ns");
+	kbench_report(b, "map_read_unmap", median_u64(touch, REPS) / N, "ns");
 	free_domheap_pages(pg, 0);
 }
 
@@ -84,5 +72,5 @@ KBENCH(mm, xenheap_page)
 		}
 		t[r] = now_ns() - t0;
 	}
-	kbench_report(b, "alloc_free_pair", median(t) / N, "ns");
+	kbench_report(b, "alloc_free_pair", median_u64(t, REPS) / N, "ns");
 }

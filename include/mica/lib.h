@@ -27,6 +27,12 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 #endif
 
+/*
+ * The median of v[0..n) (n >= 1; the upper one of an even count), sorting
+ * v in place: for the handful of samples a calibration or a benchmark takes.
+ */
+uint64_t median_u64(uint64_t *v, unsigned int n);
+
 /* Copies at most size - 1 bytes and always terminates; returns strlen(src). */
 size_t mica_strlcpy(char *dst, const char *src, size_t size);
 
