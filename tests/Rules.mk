@@ -129,7 +129,7 @@ fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap \
 # (-len_control=0): an input is an operation sequence, and depth pays.
 fzh-srcs := tests/fuzz/fuzz_heap.c $(host-lib-srcs)
 
-$(FZ)/fuzz_heap: $(fzh-srcs) tests/fuzz/fuzz_heap.ignorelist \
+$(FZ)/fuzz_heap: $(fzh-srcs) tests/fuzz/fuzz_heap.ignorelist tests/fuzz/fuzz_util.h \
 		$(wildcard include/mica/*.h include/asm/*.h mm/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
@@ -151,7 +151,7 @@ fuzz-heap: $(FZ)/fuzz_heap
 # $(FZ)/xmalloc-corpus, crashes to $(FZ)/xmalloc-crash-*.
 fzx-srcs := tests/fuzz/fuzz_xmalloc.c $(host-lib-srcs)
 
-$(FZ)/fuzz_xmalloc: $(fzx-srcs) tests/fuzz/fuzz_xmalloc.ignorelist \
+$(FZ)/fuzz_xmalloc: $(fzx-srcs) tests/fuzz/fuzz_xmalloc.ignorelist tests/fuzz/fuzz_util.h \
 		$(wildcard include/mica/*.h include/asm/*.h mm/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
@@ -173,7 +173,7 @@ fuzz-xmalloc: $(FZ)/fuzz_xmalloc
 # $(FZ)/vmap-crash-*; seeds in tests/fuzz/corpus-vmap.
 fzv-srcs := tests/fuzz/fuzz_vmap.c $(host-lib-srcs)
 
-$(FZ)/fuzz_vmap: $(fzv-srcs) tests/fuzz/fuzz_vmap.ignorelist \
+$(FZ)/fuzz_vmap: $(fzv-srcs) tests/fuzz/fuzz_vmap.ignorelist tests/fuzz/fuzz_util.h \
 		$(wildcard include/mica/*.h include/asm/*.h mm/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"

@@ -55,83 +55,9 @@
 #define MAX_OPS 600
 #define SCRUB_ALL_MAX 512UL /* pages heap_scrub_some may take at once */
 
-/* ---- reading the input ---- */
-
-static const uint8_t *in_p;
-static size_t in_n;
-
-static unsigned int u8(void)
-{
-	if (!in_n)
-		return 0;
-	in_n--;
-	return *in_p++;
-}
-
-static unsigned int u16(void)
-{
-	unsigned int lo = u8();
-
-	return lo | u8() << 8;
-}
-
-/* ---- reporting ---- */
-
-/* The heap's messages and the last operations, shown when a check fails. */
-static char log_ring[4096];
-static size_t log_len;
-static char trace[32][112];
-static unsigned int nr_trace;
-static bool trace_all; /* FUZZ_HEAP_TRACE=1: print every operation */
-
-static void log_hook(int level, const char *msg)
-{
-	size_t n = strlen(msg);
-
-	if (n >= sizeof(log_ring))
-		n = sizeof(log_ring) - 1;
-	if (log_len + n >= sizeof(log_ring))
-		log_len = 0;
-	memcpy(log_ring + log_len, msg, n);
-	log_len += n;
-	log_ring[log_len] = '\0';
-}
-
-static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(trace[nr_trace % 32], sizeof(trace[0]), fmt, ap);
-	va_end(ap);
-	if (trace_all)
-		fprintf(stderr, "%4u %s\n", nr_trace, trace[nr_trace % 32]);
-	nr_trace++;
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-	unsigned int first = nr_trace > 32 ? nr_trace - 32 : 0;
-
-	fprintf(stderr, "fuzz_heap: heap messages:\n%s\n", log_ring);
-	fprintf(stderr, "fuzz_heap: last operations:\n");
-	for (unsigned int i = first; i < nr_trace; i++)
-		fprintf(stderr, "  %4u %s\n", i, trace[i % 32]);
-	fprintf(stderr, "fuzz_heap: FAILED: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
-#define REQUIRE(cond, ...)                 \
-	do {                               \
-		if (!(cond))               \
-			fail(__VA_ARGS__); \
-	} while (0)
+#define FUZZ_NAME "fuzz_heap"
+#define FUZZ_TRACE_ENV "FUZZ_HEAP_TRACE"
+#include "fuzz_util.h"
 
 /* ---- the shadow model ---- */
 
@@ -973,24 +899,10 @@ static void free_everything(void)
 	REQUIRE(heap_check() == 0, "heap_check after scrubbing all");
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	const char *t = getenv("FUZZ_HEAP_TRACE");
-
-	trace_all = t && *t == '1';
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	in_p = data;
-	in_n = size;
-	log_len = 0;
-	log_ring[0] = '\0';
-	nr_trace = 0;
-	host_log_hook = log_hook;
+	fuzz_begin(data, size);
 	new_machine();
 	for (unsigned int step = 1; in_n && step <= MAX_OPS; step++) {
 		switch (u8() % 20) {

@@ -45,66 +45,9 @@
 #define MAX_HOG 4096
 #define MAX_OPS 400
 
-/* ---- input ---- */
-
-static const uint8_t *in_p;
-static size_t in_n;
-
-static unsigned int u8(void)
-{
-	if (!in_n)
-		return 0;
-	in_n--;
-	return *in_p++;
-}
-
-static unsigned int u16(void)
-{
-	unsigned int lo = u8();
-
-	return lo | u8() << 8;
-}
-
-/* ---- reporting ---- */
-
-static char trace[32][112];
-static unsigned int nr_trace;
-static bool trace_all;
-
-static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(trace[nr_trace % 32], sizeof(trace[0]), fmt, ap);
-	va_end(ap);
-	if (trace_all)
-		fprintf(stderr, "%4u %s\n", nr_trace, trace[nr_trace % 32]);
-	nr_trace++;
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-	unsigned int first = nr_trace > 32 ? nr_trace - 32 : 0;
-
-	fprintf(stderr, "fuzz_vmap: last operations:\n");
-	for (unsigned int i = first; i < nr_trace; i++)
-		fprintf(stderr, "  %4u %s\n", i, trace[i % 32]);
-	fprintf(stderr, "fuzz_vmap: FAILED: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
-#define REQUIRE(cond, ...)                 \
-	do {                               \
-		if (!(cond))               \
-			fail(__VA_ARGS__); \
-	} while (0)
+#define FUZZ_NAME "fuzz_vmap"
+#define FUZZ_TRACE_ENV "FUZZ_VMAP_TRACE"
+#include "fuzz_util.h"
 
 /* ---- the model ---- */
 
@@ -530,10 +473,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	in_p = data;
-	in_n = size;
-	nr_trace = 0;
-	trace_all = getenv("FUZZ_VMAP_TRACE") != NULL;
+	fuzz_begin(data, size);
 	machine();
 	check_all();
 	for (unsigned int ops = 0; in_n && ops < MAX_OPS; ops++) {

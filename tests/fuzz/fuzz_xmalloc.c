@@ -50,82 +50,9 @@
 #define MAX_LARGE_PAGES 24
 #define MAX_OPS 800
 
-/* ---- reading the input ---- */
-
-static const uint8_t *in_p;
-static size_t in_n;
-
-static unsigned int u8(void)
-{
-	if (!in_n)
-		return 0;
-	in_n--;
-	return *in_p++;
-}
-
-static unsigned int u16(void)
-{
-	unsigned int lo = u8();
-
-	return lo | u8() << 8;
-}
-
-/* ---- reporting ---- */
-
-static char log_ring[4096];
-static size_t log_len;
-static char trace[32][112];
-static unsigned int nr_trace;
-static bool trace_all;
-
-static void log_hook(int level, const char *msg)
-{
-	size_t n = strlen(msg);
-
-	if (n >= sizeof(log_ring))
-		n = sizeof(log_ring) - 1;
-	if (log_len + n >= sizeof(log_ring))
-		log_len = 0;
-	memcpy(log_ring + log_len, msg, n);
-	log_len += n;
-	log_ring[log_len] = '\0';
-}
-
-static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(trace[nr_trace % 32], sizeof(trace[0]), fmt, ap);
-	va_end(ap);
-	if (trace_all)
-		fprintf(stderr, "%4u %s\n", nr_trace, trace[nr_trace % 32]);
-	nr_trace++;
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-	unsigned int first = nr_trace > 32 ? nr_trace - 32 : 0;
-
-	fprintf(stderr, "fuzz_xmalloc: messages:\n%s\n", log_ring);
-	fprintf(stderr, "fuzz_xmalloc: last operations:\n");
-	for (unsigned int i = first; i < nr_trace; i++)
-		fprintf(stderr, "  %4u %s\n", i, trace[i % 32]);
-	fprintf(stderr, "fuzz_xmalloc: FAILED: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
-#define REQUIRE(cond, ...)                 \
-	do {                               \
-		if (!(cond))               \
-			fail(__VA_ARGS__); \
-	} while (0)
+#define FUZZ_NAME "fuzz_xmalloc"
+#define FUZZ_TRACE_ENV "FUZZ_XMALLOC_TRACE"
+#include "fuzz_util.h"
 
 /* ---- the model ---- */
 
@@ -545,15 +472,9 @@ static void free_all(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	in_p = data;
-	in_n = size;
-	log_len = 0;
-	log_ring[0] = '\0';
-	nr_trace = 0;
+	fuzz_begin(data, size);
 	nr_live = 0;
 	next_seed = 1;
-	trace_all = getenv("FUZZ_XMALLOC_TRACE") != NULL;
-	host_log_hook = log_hook;
 	/* A machine per input, so that a crash replays alone. */
 	heap_scramble = u8() & 1;
 	if (host_machine_init(FRAMES))
