@@ -291,3 +291,105 @@ bool bootinfo_fb_sane(const struct boot_framebuffer *fb)
 	       (uint64_t)fb->pitch * 8 >= (uint64_t)fb->width * fb->bpp &&
 	       fb->addr + bytes >= fb->addr;
 }
+
+/* %XX escapes into dst, up to a comma or the end; NULL if malformed. */
+static const char *unescape(const char *p, char *dst, size_t size)
+{
+	size_t n = 0;
+
+	for (; *p && *p != ','; p++) {
+		char c = *p;
+
+		if (c == '%') {
+			const char *end;
+			char hex[3] = {p[1], p[1] ? p[2] : 0, 0};
+			unsigned long long v = mica_strtoull(hex, &end, 16);
+
+			if (end != hex + 2)
+				return NULL;
+			c = (char)v;
+			p += 2;
+		}
+		if (n + 1 >= size)
+			return NULL;
+		dst[n++] = c;
+	}
+	dst[n] = '\0';
+	return p;
+}
+
+static bool reserved(const struct boot_info *bi, paddr_t start, paddr_t end)
+{
+	for (unsigned int i = 0; i < bi->nr_reserved; i++)
+		if (bi->reserved[i].start <= start &&
+		    end <= bi->reserved[i].end)
+			return true;
+	return false;
+}
+
+int bootinfo_check_modules(const struct boot_info *bi, const char *spec,
+			   char *why, size_t why_len)
+{
+	static char want[BOOT_MODULE_CMDLINE_MAX];
+	const char *p = spec;
+	unsigned int n = 0;
+	int bad = 0;
+
+#define MISMATCH(...)                                        \
+	do {                                                 \
+		if (!bad++)                                  \
+			snprintf(why, why_len, __VA_ARGS__); \
+	} while (0)
+
+	why[0] = '\0';
+	while (*p) {
+		const struct boot_module *m;
+		const char *end;
+		unsigned long long size = mica_strtoull(p, &end, 0);
+		bool have_cmdline = *end == '/';
+
+		if (end == p || (*end && *end != ',' && *end != '/')) {
+			snprintf(
+				why, why_len,
+				"entry %u of the spec is not SIZE[/CMDLINE]: %s",
+				n, p);
+			return -EINVAL;
+		}
+		p = end;
+		if (have_cmdline) {
+			p = unescape(p + 1, want, sizeof(want));
+			if (!p) {
+				snprintf(
+					why, why_len,
+					"entry %u of the spec has a bad %%XX escape or is too long",
+					n);
+				return -EINVAL;
+			}
+		}
+		if (*p == ',' && !*++p) {
+			snprintf(why, why_len, "the spec ends in a comma");
+			return -EINVAL;
+		}
+		if (n++ >= bi->nr_modules)
+			continue;
+		m = &bi->modules[n - 1];
+		if (!IS_ALIGNED(m->start, PAGE_SIZE))
+			MISMATCH(
+				"module %u starts at %#lx, not on a page boundary",
+				n - 1, m->start);
+		if (m->end - m->start != size)
+			MISMATCH("module %u is %lu bytes, not %llu", n - 1,
+				 m->end - m->start, size);
+		if (!reserved(bi, m->start, m->end))
+			MISMATCH("module %u [%#lx, %#lx) is not reserved",
+				 n - 1, m->start, m->end);
+		if (have_cmdline && strcmp(m->cmdline, want))
+			MISMATCH(
+				"module %u has command line \"%s\", not \"%s\"",
+				n - 1, m->cmdline, want);
+	}
+	if (n != bi->nr_modules)
+		MISMATCH("mica has %u modules, the spec %u", bi->nr_modules, n);
+	return bad;
+#undef MISMATCH
+}

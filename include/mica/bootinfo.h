@@ -137,6 +137,21 @@ int bootinfo_reserve(struct boot_info *bi, paddr_t start, paddr_t end);
 unsigned int bootinfo_usable(const struct boot_info *bi,
 			     struct boot_mem_range *out, unsigned int max);
 
+/*
+ * Compare bi's modules with what a test runner says it loaded (mica's
+ * selftest_modules= option, docs/cmdline.md): spec lists one
+ * "SIZE[/CMDLINE]" per module, in order, separated by commas; SIZE is a
+ * number of bytes (any base), CMDLINE the module's command line with %XX
+ * escapes (%20 a space, %2c a comma, %25 a percent sign) and no file name.
+ * An empty spec means no modules. Each module must start on a page
+ * boundary, span exactly SIZE bytes, be in the reserved list and, where
+ * CMDLINE is given, carry exactly that command line. Returns the number of
+ * mismatches, or -EINVAL if spec is malformed; why then holds the first
+ * problem (empty when there is none).
+ */
+int bootinfo_check_modules(const struct boot_info *bi, const char *spec,
+			   char *why, size_t why_len);
+
 const char *boot_mem_type_name(uint32_t type);
 
 #endif

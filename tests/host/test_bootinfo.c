@@ -301,6 +301,112 @@ static void test_type_names(void **state)
 	assert_string_equal(boot_mem_type_name(1000), "unknown");
 }
 
+static void add_module(paddr_t start, paddr_t end, const char *cmdline)
+{
+	struct boot_module *m = &bi.modules[bi.nr_modules++];
+
+	m->start = start;
+	m->end = end;
+	strcpy(m->cmdline, cmdline);
+	assert_int_equal(bootinfo_reserve(&bi, start, end), 0);
+}
+
+/* What -initrd "a.elf args a=1,b.bin more  args, and, commas" delivers. */
+static void two_modules(void)
+{
+	add_module(0x281000, 0x28218c, "args a=1");
+	add_module(0x283000, 0x286039, "more  args, and, 100%");
+}
+
+static void test_check_modules_match(void **state)
+{
+	char why[160];
+
+	two_modules();
+	assert_int_equal(
+		bootinfo_check_modules(
+			&bi,
+			"4492/args%20a=1,12345/more%20%20args%2c and%2C 100%25",
+			why, sizeof(why)),
+		0);
+	assert_string_equal(why, "");
+	/* Command lines are optional; sizes take any base. */
+	assert_int_equal(
+		bootinfo_check_modules(&bi, "0x118c,12345", why, sizeof(why)),
+		0);
+}
+
+static void test_check_modules_mismatch(void **state)
+{
+	char why[160];
+
+	two_modules();
+	assert_int_equal(
+		bootinfo_check_modules(&bi, "4492,12346", why, sizeof(why)), 1);
+	assert_string_equal(why, "module 1 is 12345 bytes, not 12346");
+	assert_int_equal(
+		bootinfo_check_modules(&bi, "4492/args%20a=1,12345/more%20args",
+				       why, sizeof(why)),
+		1);
+	assert_string_equal(
+		why,
+		"module 1 has command line \"more  args, and, 100%\", not \"more args\"");
+	/* The file name must be gone. */
+	assert_int_equal(bootinfo_check_modules(&bi,
+						"4492/a.elf%20args%20a=1,12345",
+						why, sizeof(why)),
+			 1);
+	assert_int_equal(bootinfo_check_modules(&bi, "4492", why, sizeof(why)),
+			 1);
+	assert_string_equal(why, "mica has 2 modules, the spec 1");
+	assert_int_equal(bootinfo_check_modules(&bi, "", why, sizeof(why)), 1);
+	assert_int_equal(
+		bootinfo_check_modules(&bi, "4492,12345,1", why, sizeof(why)),
+		1);
+	assert_string_equal(why, "mica has 2 modules, the spec 3");
+}
+
+static void test_check_modules_placement(void **state)
+{
+	char why[160];
+
+	add_module(0x281000, 0x28218c, "");
+	/* Not page-aligned, and not reserved. */
+	bi.modules[bi.nr_modules++] =
+		(struct boot_module){.start = 0x283010, .end = 0x283020};
+	assert_int_equal(
+		bootinfo_check_modules(&bi, "4492,16", why, sizeof(why)), 2);
+	assert_string_equal(
+		why, "module 1 starts at 0x283010, not on a page boundary");
+	bi.nr_modules = 0;
+	assert_int_equal(bootinfo_check_modules(&bi, "", why, sizeof(why)), 0);
+}
+
+static void test_check_modules_bad_spec(void **state)
+{
+	char why[160];
+
+	two_modules();
+	assert_int_equal(bootinfo_check_modules(&bi, "x", why, sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(why,
+			    "entry 0 of the spec is not SIZE[/CMDLINE]: x");
+	assert_int_equal(bootinfo_check_modules(&bi, "4492k", why, sizeof(why)),
+			 -EINVAL);
+	assert_int_equal(bootinfo_check_modules(&bi, "4492,", why, sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(why, "the spec ends in a comma");
+	assert_int_equal(
+		bootinfo_check_modules(&bi, "4492/a%2", why, sizeof(why)),
+		-EINVAL);
+	assert_int_equal(
+		bootinfo_check_modules(&bi, "4492/a%zz", why, sizeof(why)),
+		-EINVAL);
+	assert_int_equal(
+		bootinfo_check_modules(&bi, "4492/%", why, sizeof(why)),
+		-EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +426,10 @@ int main(void)
 		cmocka_unit_test_setup(test_usable_max, setup),
 		cmocka_unit_test_setup(test_reserve, setup),
 		cmocka_unit_test_setup(test_type_names, setup),
+		cmocka_unit_test_setup(test_check_modules_match, setup),
+		cmocka_unit_test_setup(test_check_modules_mismatch, setup),
+		cmocka_unit_test_setup(test_check_modules_placement, setup),
+		cmocka_unit_test_setup(test_check_modules_bad_spec, setup),
 	};
 
 	return cmocka_run_group_tests_name("bootinfo", tests, NULL, NULL);
