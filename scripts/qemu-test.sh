@@ -35,11 +35,20 @@
 #   --ram-above-4g       the memory map mica prints must have RAM above 4 GiB
 #   --until ERE          stop QEMU once a line matches; QEMU then need not
 #                        exit by itself (for runs that end in a halt)
+#   --screen ERE         a line on the screen must match (repeatable); the
+#                        screen is read through QMP screendumps with
+#                        tools/qemu-screen.py, every half second while QEMU
+#                        runs, and judged as last read
+#   --screen-until ERE   stop QEMU once a screen line matches
+#   --no-serial          the machine has no serial port (-serial none), as
+#                        many UEFI PCs: judge only the screen; implies
+#                        --no-ktap
 #   --verbose            copy the serial log to stdout afterwards
 #   -- ARGS              more QEMU arguments
 #
 # Environment: QEMU [qemu-system-x86_64], QEMU_ACCEL [tcg], OVMF
-# [/usr/share/ovmf/OVMF.fd].
+# [/usr/share/ovmf/OVMF.fd], FONT [build/drivers/font8x16.c] (the font the
+# build generated, which the screen reader matches cells against).
 #
 # Prints "PASS name: ..." or "FAIL name: ..." with the counts, then on failure
 # what went wrong and the end of the serial log. Exits 0 only on PASS.
@@ -55,6 +64,8 @@ name='' kernel='' initrd='' append=selftest append_set=0 iso='' esp=''
 machine=pc firmware=bios mem=256M cpu=qemu64 timeout=60
 log='' counts='' ktap=1 ram4g=0 until='' verbose=0
 expects=() rejects=() extra=()
+screens=() screen_until='' serial=1
+FONT=${FONT:-$here/../build/drivers/font8x16.c}
 
 usage() {
 	sed -n '3,/^$/s/^# \{0,1\}//p' "$0"
@@ -65,6 +76,7 @@ while [ $# -gt 0 ]; do
 	opt=$1
 	case $opt in
 	--no-ktap) ktap=0; shift; continue ;;
+	--no-serial) serial=0 ktap=0; shift; continue ;;
 	--ram-above-4g) ram4g=1; shift; continue ;;
 	--verbose | -v) verbose=1; shift; continue ;;
 	-h | --help) usage 0 ;;
@@ -91,6 +103,8 @@ while [ $# -gt 0 ]; do
 	--expect) expects+=("$2") ;;
 	--reject) rejects+=("$2") ;;
 	--until) until=$2 ;;
+	--screen) screens+=("$2") ;;
+	--screen-until) screen_until=$2 ;;
 	*) echo "qemu-test.sh: unknown option $opt" >&2; usage ;;
 	esac
 	shift 2
@@ -119,6 +133,12 @@ case $firmware in bios | ovmf) ;; *) die "--firmware must be bios or ovmf" ;; es
 [ "$firmware" = bios ] || [ -z "$kernel" ] ||
 	die "OVMF cannot boot a multiboot kernel through -kernel; use --iso"
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout takes whole seconds"
+watch_screen=0
+[ ${#screens[@]} -eq 0 ] && [ -z "$screen_until" ] || watch_screen=1
+[ $watch_screen -eq 0 ] || [ -r "$FONT" ] ||
+	die "cannot read the console font $FONT (make builds it; or set FONT=)"
+[ -z "$until" ] || [ -z "$screen_until" ] || die "give --until or --screen-until, not both"
+[ $serial -eq 1 ] || [ -z "$until" ] || die "--until reads the serial log, which --no-serial leaves empty"
 # -initrd entries are "file args", comma-separated.
 files=("$kernel" "$iso")
 IFS=, read -r -a mods <<<"$initrd"
@@ -149,9 +169,13 @@ mkdir -p "$(dirname "$log")"
 qemu_err=$tmpdir/qemu.err
 qemu_dbg=$tmpdir/qemu.dbg
 
+serial_arg=file:$log
+[ $serial -eq 1 ] || serial_arg=none
 args=(-M "$machine" -accel "$QEMU_ACCEL" -m "$mem" -cpu "$cpu"
-	-display none -monitor none -serial "file:$log" -no-reboot
+	-display none -monitor none -serial "$serial_arg" -no-reboot
 	-d cpu_reset -D "$qemu_dbg")
+qmp=$tmpdir/qmp.sock screen=$tmpdir/screen.txt
+[ $watch_screen -eq 0 ] || args+=(-qmp "unix:$qmp,server=on,wait=off")
 [ "$firmware" = bios ] || args+=(-bios "$OVMF")
 if [ -n "$kernel" ]; then
 	args+=(-kernel "$kernel" -append "$append")
@@ -177,6 +201,18 @@ if [ -n "$until" ]; then
 			break
 		fi
 		sleep 0.05
+	done
+elif [ $watch_screen -eq 1 ]; then
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 0.5
+		# Fails while QEMU starts and once it has gone: the last read stays.
+		python3 "$here/../tools/qemu-screen.py" "$qmp" "$FONT" "$screen" \
+			2>/dev/null || continue
+		if [ -n "$screen_until" ] && grep -Eq -- "$screen_until" "$screen"; then
+			kill "$qpid" 2>/dev/null
+			stopped=1
+			break
+		fi
 	done
 fi
 wait "$qpid"
@@ -206,15 +242,15 @@ sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log" >"$clean"
 
 if [ $stopped -eq 1 ]; then
 	check 1 ""
-	exit_note="stopped at /$until/ after $elapsed s"
+	exit_note="stopped at /${until:-$screen_until}/${screen_until:+ on the screen} after $elapsed s"
 elif [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
 	check 0 "QEMU did not exit within $timeout s: killed (mica hung, or did not power off)"
 	exit_note="killed after $timeout s"
 elif [ $qrc -ne 0 ]; then
 	check 0 "QEMU failed with status $qrc: $(head -c 600 "$qemu_err")"
 	exit_note="QEMU status $qrc"
-elif [ -n "$until" ]; then
-	check 0 "QEMU exited after $elapsed s before any line matched /$until/"
+elif [ -n "$until$screen_until" ]; then
+	check 0 "QEMU exited after $elapsed s before any line${screen_until:+ on the screen} matched /${until:-$screen_until}/"
 	exit_note="exited after $elapsed s"
 elif grep -q 'Triple fault' "$qemu_dbg" 2>/dev/null; then
 	check 0 "the guest triple-faulted (QEMU reset it; -no-reboot ended the run)"
@@ -234,6 +270,20 @@ for re in "${rejects[@]}"; do
 		check 0 "unwanted line: $hit"
 	else check 1 ""; fi
 done
+
+if [ $watch_screen -eq 1 ]; then
+	if [ ! -e "$screen" ]; then
+		check 0 "the screen could not be read (no screendump through QMP)"
+		: >"$screen"
+	fi
+	for re in "${screens[@]}"; do
+		if grep -Eq -- "$re" "$screen"; then check 1 ""; else
+			check 0 "no line on the screen matches /$re/"; fi
+	done
+	if hit=$(grep -Em1 -- '\*\*\* mica panic' "$screen"); then
+		check 0 "a panic on the screen: $hit"
+	else check 1 ""; fi
+fi
 
 if [ $ram4g -eq 1 ]; then
 	# " [0000000100000000, 0000000240000000) RAM": an end past 4 GiB.
@@ -270,9 +320,16 @@ for p in "${problems[@]}"; do
 done
 if [ $failed -ne 0 ]; then
 	echo "    qemu ${args[*]}"
-	echo "    --- the end of the serial log${log_given:+ ($log)}:"
-	tail -n 15 "$clean" | awk '{ print "    | " $0 }'
+	if [ $serial -eq 1 ]; then
+		echo "    --- the end of the serial log${log_given:+ ($log)}:"
+		tail -n 15 "$clean" | awk '{ print "    | " $0 }'
+	fi
+	if [ $watch_screen -eq 1 ]; then
+		echo "    --- the screen, as last read:"
+		grep -v '^$' "$screen" | tail -n 15 | awk '{ print "    | " $0 }'
+	fi
 fi
 [ $verbose -eq 0 ] || cat "$clean"
+[ $verbose -eq 0 ] || [ $watch_screen -eq 0 ] || { echo "--- the screen:"; cat "$screen"; }
 [ -z "$counts" ] || echo "$passed $failed $skipped" >>"$counts"
 [ $failed -eq 0 ]

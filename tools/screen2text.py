@@ -50,14 +50,55 @@ def load_ppm(path):
             pos = data.index(b"\n", pos)
             continue
         end = pos
-        while not data[end:end + 1].isspace():
+        while end < len(data) and not data[end:end + 1].isspace():
             end += 1
+        if end == pos:
+            raise SystemExit("%s: not a PPM (header cut short)" % path)
         fields.append(data[pos:end])
         pos = end
-    if fields[0] != b"P6" or int(fields[3]) != 255:
+    if (fields[0] != b"P6" or not all(f.isdigit() for f in fields[1:])
+            or int(fields[3]) != 255):
         raise SystemExit("%s: not an 8-bit binary PPM" % path)
     width, height = int(fields[1]), int(fields[2])
+    if len(data) - (pos + 1) < width * height * 3:
+        raise SystemExit("%s: the image is cut short" % path)
     return width, height, data[pos + 1:]
+
+
+def screen_lines(glyphs, width, height, px):
+    """The text of a screen, one string per row of cells."""
+    cursor_glyphs = {}
+    for rows, ch in glyphs.items():
+        cursor_glyphs.setdefault(rows[:-CURSOR_ROWS], ch)
+
+    def pixel(x, y):
+        i = (y * width + x) * 3
+        return px[i:i + 3]
+
+    lines = []
+    for cy in range(height // HEIGHT):
+        line = []
+        for cx in range(width // WIDTH):
+            x0, y0 = cx * WIDTH, cy * HEIGHT
+            bg = pixel(x0, y0)
+            blank = bg * WIDTH
+            rows = []
+            for r in range(HEIGHT):
+                i = ((y0 + r) * width + x0) * 3
+                # Most rows of most cells are background: one comparison.
+                if px[i:i + 3 * WIDTH] == blank:
+                    rows.append(0)
+                    continue
+                rows.append(sum(0x80 >> c for c in range(WIDTH)
+                                if pixel(x0 + c, y0 + r) != bg))
+            rows = tuple(rows)
+            ch = glyphs.get(rows)
+            if ch is None and rows[-CURSOR_ROWS:] == (0xFF,) * CURSOR_ROWS:
+                # The cursor underlines its cell.
+                ch = cursor_glyphs.get(rows[:-CURSOR_ROWS])
+            line.append(ch or "?")
+        lines.append("".join(line).rstrip())
+    return lines
 
 
 def main(argv):
@@ -65,30 +106,8 @@ def main(argv):
         sys.stderr.write("usage: screen2text.py SCREEN.ppm FONT.c\n")
         return 2
     glyphs = load_font(argv[2])
-    cursor_glyphs = {}
-    for rows, ch in glyphs.items():
-        cursor_glyphs.setdefault(rows[:-CURSOR_ROWS], ch)
-    width, height, px = load_ppm(argv[1])
-
-    def pixel(x, y):
-        i = (y * width + x) * 3
-        return px[i:i + 3]
-
-    for cy in range(height // HEIGHT):
-        line = []
-        for cx in range(width // WIDTH):
-            x0, y0 = cx * WIDTH, cy * HEIGHT
-            bg = pixel(x0, y0)
-            rows = tuple(
-                sum(0x80 >> c for c in range(WIDTH)
-                    if pixel(x0 + c, y0 + r) != bg)
-                for r in range(HEIGHT))
-            ch = glyphs.get(rows)
-            if ch is None and rows[-CURSOR_ROWS:] == (0xFF,) * CURSOR_ROWS:
-                # The cursor underlines its cell.
-                ch = cursor_glyphs.get(rows[:-CURSOR_ROWS])
-            line.append(ch or "?")
-        print("".join(line).rstrip())
+    for line in screen_lines(glyphs, *load_ppm(argv[1])):
+        print(line)
     return 0
 
 
