@@ -7,7 +7,8 @@
 #
 #   scripts/mkiso.sh --out build/mica.iso --kernel build/mica.elf \
 #           [--append "loglvl=debug"] [--default 0|1|2] [--timeout SECONDS] \
-#           [--module "FILE [ARGS...]"]... [--efi build/mica.efi [--efi-append ARGS]]
+#           [--module "FILE [ARGS...]"]... [--efi build/mica.efi [--efi-append ARGS]] \
+#           [--uefi-mode WIDTHxHEIGHT]
 #
 # --default picks the GRUB entry that boots without a key press: 0 boots
 # mica, 1 runs its self tests and powers off, 2 (UEFI only) starts mica.efi.
@@ -15,6 +16,10 @@
 # quote what GRUB would expand). Each --module becomes a module2 line, in
 # order, with ARGS as the module's command line (GRUB 2 passes no file name,
 # and mica's -kernel path strips QEMU's).
+#
+# --uefi-mode has GRUB on UEFI machines set that graphics mode (gfxpayload)
+# for mica's framebuffer console, rather than keep the firmware's (often
+# 800x600 under OVMF, too few lines for a whole boot log).
 #
 # --efi adds mica.efi to the image's EFI system partition, in \efi\mica\
 # with mica.elf, the modules and a mica.cfg whose command line is
@@ -26,6 +31,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 out='' kernel='' append='' default=0 timeout=0 efi='' efi_append='' efi_append_set=0
+uefi_mode=''
 modules=()
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || { echo "mkiso.sh: $1 needs an argument" >&2; exit 2; }
@@ -38,12 +44,13 @@ while [ $# -gt 0 ]; do
 	--module) modules+=("$2") ;;
 	--efi) efi=$2 ;;
 	--efi-append) efi_append=$2; efi_append_set=1 ;;
+	--uefi-mode) uefi_mode=$2 ;;
 	*) echo "mkiso.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2
 done
 if [ -z "$out" ] || [ -z "$kernel" ]; then
-	echo "usage: mkiso.sh --out ISO --kernel ELF [--append ARGS] [--default N] [--timeout S] [--module 'FILE ARGS']... [--efi EFI [--efi-append ARGS]]" >&2
+	echo "usage: mkiso.sh --out ISO --kernel ELF [--append ARGS] [--default N] [--timeout S] [--module 'FILE ARGS']... [--efi EFI [--efi-append ARGS]] [--uefi-mode WxH]" >&2
 	exit 2
 fi
 command -v grub-mkrescue >/dev/null || {
@@ -108,6 +115,13 @@ fi"
 	export MICA_ESP_DIR=$esp MICA_ESP_SERIAL=$serial
 fi
 
+uefi_lines=
+if [ -n "$uefi_mode" ]; then
+	[[ $uefi_mode =~ ^[0-9]+x[0-9]+(x[0-9]+)?$ ]] ||
+		{ echo "mkiso.sh: --uefi-mode takes WIDTHxHEIGHT[xDEPTH], not $uefi_mode" >&2; exit 2; }
+	uefi_lines="	if [ \"\$grub_platform\" = efi ]; then set gfxpayload=$uefi_mode; fi"$'\n'
+fi
+
 # Substituted with bash rather than sed so that no character in the
 # command line needs escaping here.
 cfg=$(<"$here/grub.cfg.in")
@@ -116,6 +130,7 @@ cfg=${cfg//@DEFAULT@/$default}
 cfg=${cfg// @APPEND@/${append:+ $append}}
 cfg=${cfg//@MODULES@/$mod_lines}
 cfg=${cfg//@EFI_ENTRY@/$efi_entry}
+cfg=${cfg//@UEFI_MODE@/$uefi_lines}
 printf '%s\n' "$cfg" >"$stage/boot/grub/grub.cfg"
 
 # No translations, themes or fonts: a smaller image that is quicker to make.
