@@ -9,8 +9,9 @@
 #
 # Steps: the build (kernel, test ISO, trivial kernel, mica.efi and its test
 # runner), `make format-check`, `make host-test`, `make fuzz-smoke`, `make
-# bench-smoke` (every benchmark runs once, untimed), the
-# harness's self test, the QEMU matrix, mica.efi under OVMF
+# bench-smoke` (every benchmark runs once, untimed), the harness's self
+# test, the ISOs for the module and screen boots, the QEMU matrix, mica.efi
+# under OVMF
 # (scripts/test-efi.sh: ESP boots on pc and q35, the ISO's mica.efi entry, a
 # run without a serial port read off the screen, broken configurations), and
 # scripts/test-crash.sh when present.
@@ -24,8 +25,17 @@
 #   -kernel   q35      SeaBIOS   1G     yes   directmap=off
 #   -kernel   pc       SeaBIOS   6G     yes   (RAM above the PCI hole)
 #   -kernel   pc       SeaBIOS   6G     no    directmap=off
-#   ISO       q35      SeaBIOS   6G     no    (RAM above the PCI hole)
+#   -kernel   pc       SeaBIOS   256M   no    two -initrd modules
+#   ISO       q35      SeaBIOS   6G     no    (RAM above the PCI hole),
+#                                             two module2 modules
 #   ISO       pc       OVMF      1G     yes
+#   ISO       q35      OVMF      256M   no    no serial port: the banner
+#                                             read off the framebuffer
+#
+# The module boots pass selftest_modules= (docs/cmdline.md) so that mica's
+# boot.modules_as_loaded test knows what the loader was given. The last
+# boot takes QEMU screendumps through QMP (qemu-test.sh --screen) and reads
+# them with tools/screen2text.py.
 #
 # Environment: BUILD [build], MAKE [make], QEMU_TIMEOUT [90] per boot.
 
@@ -36,6 +46,8 @@ cd "$top" || exit 1
 BUILD=${BUILD:-build}
 MAKE=${MAKE:-make}
 timeout=${QEMU_TIMEOUT:-90}
+# The console font the screen reader matches against (qemu-test.sh --screen).
+export FONT=${FONT:-$BUILD/drivers/font8x16.c}
 out=$BUILD/check
 rm -rf "$out"
 mkdir -p "$out"
@@ -98,6 +110,28 @@ verdict harness "$p" "$f" "$s" "tests/qemu/harness-test.sh"
 [ "$f" -eq 0 ] || printf '%s\n' "$kout" | grep -v '^ktap:'
 
 echo "== QEMU"
+# Boot modules: the trivial kernel and a blob of odd size, so that an end
+# rounded to a page shows. GRUB splits a module2 line into words and joins
+# them with single spaces; -initrd passes the text after the file name as
+# it is, so only its expectation keeps the double space.
+mod_a=$BUILD/tests/qemu/trivial/trivial.elf mod_b=$out/blob.bin
+head -c 12345 /dev/urandom >"$mod_b"
+size_a=$(stat -c %s "$mod_a" 2>/dev/null || echo 0)
+spec_initrd="$size_a/args%20a=1,12345/more%20%20args"
+spec_grub="$size_a/args%20a=1,12345/more%20args"
+# The ISOs for the module and screen boots, made here as mkiso.sh is quick.
+iso_mods=$out/mica-modules.iso iso_fb=$out/mica-fb.iso
+if [ $built -eq 1 ]; then
+	if { bash scripts/mkiso.sh --out "$iso_mods" --kernel "$kernel" \
+		--default 1 --append "selftest_modules=$spec_grub" \
+		--module "$mod_a args a=1" --module "$mod_b more  args" &&
+		bash scripts/mkiso.sh --out "$iso_fb" --kernel "$kernel" \
+			--default 0 --uefi-mode 1280x1024; } >"$out/test-isos.log" 2>&1; then
+		verdict test-isos 1 0 0
+	else
+		verdict test-isos 0 1 0 "scripts/mkiso.sh failed; log $out/test-isos.log"
+	fi
+fi
 # name, then qemu-test.sh options
 matrix=(
 	"kernel-pc-64M-no1g    --kernel $kernel --machine pc --mem 64M --cpu qemu64,-pdpe1gb --expect booted.by --expect with.2.MiB/4.KiB.pages"
@@ -105,8 +139,10 @@ matrix=(
 	"kernel-q35-1G-nodm    --kernel $kernel --machine q35 --mem 1G --cpu qemu64,+pdpe1gb --append 'selftest directmap=off' --expect 'no direct map'"
 	"kernel-pc-6G-1g       --kernel $kernel --machine pc --mem 6G --cpu qemu64,+pdpe1gb --ram-above-4g"
 	"kernel-pc-6G-nodm     --kernel $kernel --machine pc --mem 6G --cpu qemu64,-pdpe1gb --ram-above-4g --append 'selftest directmap=off' --expect 'no direct map'"
-	"iso-bios-q35-6G-no1g  --iso $iso --firmware bios --machine q35 --mem 6G --cpu qemu64,-pdpe1gb --ram-above-4g --expect booted.by.GRUB"
+	"kernel-pc-256M-initrd --kernel $kernel --machine pc --mem 256M --cpu qemu64,-pdpe1gb --initrd '$mod_a args a=1,$mod_b more  args' --append 'selftest selftest_modules=$spec_initrd'"
+	"iso-bios-q35-6G-no1g  --iso $iso_mods --firmware bios --machine q35 --mem 6G --cpu qemu64,-pdpe1gb --ram-above-4g --expect booted.by.GRUB"
 	"iso-ovmf-pc-1G-1g     --iso $iso --firmware ovmf --machine pc --mem 1G --cpu qemu64,+pdpe1gb --expect booted.by.GRUB.*on.UEFI"
+	"iso-ovmf-q35-fb       --iso $iso_fb --firmware ovmf --machine q35 --mem 256M --no-serial --screen-until '^mica: ready' --screen '^mica 0\.[0-9]+ \((debug|release) build\) booted by GRUB .* on UEFI\$' --screen '^fbcon: [0-9]+x[0-9]+, '"
 )
 for entry in "${matrix[@]}"; do
 	read -r name opts <<<"$entry"
