@@ -24,38 +24,10 @@
 #include <mica/domain.h>
 #include <mica/host.h>
 
+#include "bench_util.h"
+
 #define GIB_FRAMES (1UL << 18)
-#define NOINLINE __attribute__((noipa))
-
-static uint64_t now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t median(uint64_t *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return v[n / 2];
-}
-
-static uint64_t rng = 88172645463325252ULL;
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
+#define NOINLINE NOIPA
 
 /* 2 GiB machine whose memory is clean, as after the idle scrubber ran. */
 static void machine(void)

@@ -29,33 +29,14 @@
 #include <time.h>
 
 #include <mica/host.h>
+
+#include "bench_util.h"
 #include <mica/vmap.h>
 
-#define NOINLINE __attribute__((noipa))
+#define NOINLINE NOIPA
 #define MAX_LIVE 10000
 /* The vmap area of the benchmarks: 1 GiB, ample for 10,000 areas. */
 #define BENCH_VMAP_PAGES (1UL << 18)
-
-static uint64_t now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t median(uint64_t *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return v[n / 2];
-}
 
 /*
  * ---- a model of Xen's vmap address allocator, for comparison only ----
