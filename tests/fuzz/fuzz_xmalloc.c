@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for xmalloc: the real mm/xmalloc.c over the real heap on
+ * libFuzzer target for xmalloc, xvmalloc and vmap: the real mm/ sources over the real heap on
  * a host machine (tools/host/machine.c), debug build, driven by operation
  * sequences decoded from the input.
  *
@@ -11,7 +11,12 @@
  * size (both ways across the page boundary), xfree, freeing everything, and
  * two injected bugs: freeing a block again right after freeing it, and
  * freeing a pointer into the middle of a live block, both of which must
- * panic without changing anything.
+ * panic without changing anything. Beside them, the allocators built on
+ * the vmap area: _xvmalloc/_xvzalloc of any size (xmalloc's up to a page,
+ * vmalloc's beyond, freed with xvfree(), which xmalloc's blocks may also
+ * be), and vmap()/vunmap() of domheap frames, whose contents must show
+ * through the mapping; then vmap_check() passes too, and the heap's frames
+ * are counted once the vmap area holds nothing.
  *
  * A model keeps every live allocation: its address, size, alignment asked
  * and the seed of the pattern written over all of it. After every step:
@@ -35,6 +40,7 @@
 #include <string.h>
 
 #include <mica/arch_mm.h>
+#include <mica/domain_page.h>
 #include <mica/host.h>
 #include <mica/vmap.h>
 #include <mica/xmalloc.h>
@@ -64,6 +70,20 @@ struct live {
 	bool xv;    /* xvmalloc's beyond a page: vmalloc memory */
 };
 static struct live live[MAX_LIVE];
+
+/*
+ * vmap() of frames from the domheap, beside the allocations: each mapping
+ * shows its frames, filled by seed through map_domain_page().
+ */
+#define MAX_VMAPS 8
+#define VMAP_MAX_FRAMES 4
+static struct vmapping {
+	uint8_t *va;
+	struct page_info *pg[VMAP_MAX_FRAMES];
+	unsigned int nr;
+	uint32_t seed;
+} vmaps[MAX_VMAPS];
+static unsigned int nr_vmaps;
 static unsigned int nr_live;
 static uint32_t next_seed;
 static unsigned long start_free;
@@ -153,10 +173,10 @@ static void check_all(unsigned int touched, bool full)
 	REQUIRE(st.empty_pools <= 1 && (!st.empty_pools || st.used_blocks),
 		"%lu empty pools kept with %lu blocks live", st.empty_pools,
 		st.used_blocks);
-	if (nr_xv && (full || nr_trace % 8 == 0))
+	if ((nr_xv || nr_vmaps) && (full || nr_trace % 8 == 0))
 		REQUIRE(vmap_check() == 0, "vmap_check failed");
-	/* vmalloc's frames and page tables are the vmap area's to count. */
-	if ((full || nr_trace % 8 == 0) && !nr_xv) {
+	/* The vmap area's frames and page tables are its own to count. */
+	if ((full || nr_trace % 8 == 0) && !nr_xv && !nr_vmaps) {
 		REQUIRE(heap_check() == 0, "heap_check failed");
 		REQUIRE(start_free - heap_free() ==
 				st.pool_pages + st.large_pages,
@@ -315,6 +335,70 @@ static void op_xvalloc(void)
 	check_all(nr_live - 1, false);
 }
 
+static void vmap_verify(const struct vmapping *v)
+{
+	for (unsigned int f = 0; f < v->nr; f++)
+		for (size_t i = 0; i < PAGE_SIZE; i += 509)
+			REQUIRE(v->va[f * PAGE_SIZE + i] ==
+					pattern(v->seed + f, i),
+				"vmap %p: frame %u byte %zu is %#x",
+				(void *)v->va, f, i, v->va[f * PAGE_SIZE + i]);
+}
+
+static void op_vmap(void)
+{
+	struct vmapping *v;
+	mfn_t m[VMAP_MAX_FRAMES];
+
+	if (nr_vmaps == MAX_VMAPS)
+		return;
+	v = &vmaps[nr_vmaps];
+	v->nr = 1 + u8() % VMAP_MAX_FRAMES;
+	v->seed = next_seed;
+	next_seed += v->nr;
+	for (unsigned int f = 0; f < v->nr; f++) {
+		uint8_t *p;
+
+		v->pg[f] = alloc_domheap_pages(NULL, 0, 0);
+		REQUIRE(v->pg[f], "no frame for vmap");
+		m[f] = page_to_mfn(v->pg[f]);
+		p = map_domain_page(m[f]);
+		for (size_t i = 0; i < PAGE_SIZE; i++)
+			p[i] = pattern(v->seed + f, i);
+		unmap_domain_page(p);
+	}
+	v->va = vmap(m, v->nr);
+	note("vmap(%u frames) = %p", v->nr, (void *)v->va);
+	REQUIRE(v->va && is_vmap_address(v->va), "vmap of %u frames gave %p",
+		v->nr, (void *)v->va);
+	REQUIRE(mfn_eq(vmap_to_mfn(v->va + (v->nr - 1) * PAGE_SIZE),
+		       m[v->nr - 1]),
+		"vmap_to_mfn of the last page");
+	nr_vmaps++;
+	vmap_verify(v);
+	check_all(NONE, false);
+}
+
+static void vunmap_one(unsigned int i)
+{
+	struct vmapping v = vmaps[i];
+
+	note("vunmap(%p [%u frames])", (void *)v.va, v.nr);
+	vmap_verify(&v);
+	vmaps[i] = vmaps[--nr_vmaps];
+	vunmap(v.va);
+	for (unsigned int f = 0; f < v.nr; f++)
+		free_domheap_pages(v.pg[f], 0);
+}
+
+static void op_vunmap(void)
+{
+	if (!nr_vmaps)
+		return;
+	vunmap_one(u8() % nr_vmaps);
+	check_all(NONE, false);
+}
+
 static void op_array(void)
 {
 	static const size_t elem[] = {1, 8, 24, 64, 4096, SIZE_MAX / 3};
@@ -456,7 +540,9 @@ static void op_bad_pointer(void)
 
 static void free_all(void)
 {
-	note("free all %u", nr_live);
+	note("free all %u, and %u vmaps", nr_live, nr_vmaps);
+	while (nr_vmaps)
+		vunmap_one(nr_vmaps - 1);
 	while (nr_live) {
 		verify(&live[nr_live - 1], live[nr_live - 1].size,
 		       "at the end");
@@ -474,6 +560,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_begin(data, size);
 	nr_live = 0;
+	nr_vmaps = 0;
 	next_seed = 1;
 	/* A machine per input, so that a crash replays alone. */
 	heap_scramble = u8() & 1;
@@ -514,7 +601,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_free(true);
 			break;
 		case 14:
-			op_bad_pointer();
+			switch (u8() % 4) {
+			case 0:
+				op_bad_pointer();
+				break;
+			case 1:
+				op_vunmap();
+				break;
+			default:
+				op_vmap();
+				break;
+			}
 			break;
 		default:
 			if (u8() % 4 == 0)
