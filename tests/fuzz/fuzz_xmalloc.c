@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for xmalloc, xvmalloc and vmap: the real mm/ sources over the real heap on
- * a host machine (tools/host/machine.c), debug build, driven by operation
- * sequences decoded from the input.
+ * libFuzzer target for xmalloc, xvmalloc and vmap: the real mm/ sources
+ * over the real heap on a host machine (tools/host/machine.c), debug
+ * build, driven by operation sequences decoded from the input.
  *
  * Input: one operation after another until the bytes run out (a missing
  * byte reads as zero, so every input means something). Operations:
