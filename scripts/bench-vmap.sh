@@ -36,18 +36,11 @@ command -v valgrind >/dev/null || {
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+BENCH_TMP=$tmp
+. "$(dirname "$0")/bench-lib.sh"
 
 # ir OP N LIVE: instructions per pair of op_OP over N pairs, LIVE areas live.
-ir() {
-	valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" \
-		--collect-atstart=no --toggle-collect="op_$1" \
-		"$bench" op "$1" "$2" "$3" >/dev/null 2>"$tmp/err" || {
-		cat "$tmp/err" >&2
-		exit 1
-	}
-	callgrind_annotate "$tmp/cg" | awk -v n="$2" '
-		/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%.0f\n", $1 / n; exit }'
-}
+ir() { per "$(callgrind_count "op_$1" "$bench" op "$1" "$2" "$3")" "$2" %.0f; }
 
 echo "bench-vmap.sh: instruction counts (callgrind)"
 declare -A mi mo

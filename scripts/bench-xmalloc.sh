@@ -45,24 +45,20 @@ make --no-print-directory -s BUILD="$build" bench-tools
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+BENCH_TMP=$tmp
+. "$(dirname "$0")/bench-lib.sh"
 
 # ir BIN WORKLOAD OP N: instructions per call of op_OP in the workload.
 ir() {
-	valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" \
-		--collect-atstart=no --toggle-collect="op_$3" \
-		"$1" op "$2" "$4" >"$tmp/out" 2>"$tmp/err" || {
-		cat "$tmp/err" >&2
-		exit 1
-	}
+	local total calls
+	total=$(callgrind_count "op_$3" "$1" op "$2" "$4")
 	# The calls made: the workload says, except for libc (N each).
-	local calls
 	case $3 in
 	malloc) calls=$(awk '{ print $2 }' "$tmp/out") ;;
 	free) calls=$(awk '{ print $4 }' "$tmp/out") ;;
 	*) calls=$4 ;;
 	esac
-	callgrind_annotate "$tmp/cg" | awk -v n="$calls" '
-		/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%.1f\n", $1 / n; exit }'
+	per "$total" "$calls"
 }
 
 echo "bench-xmalloc.sh: instruction counts (callgrind)" >&2
