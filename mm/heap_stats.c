@@ -187,3 +187,8 @@ int heap_check(void)
 	      dirty_seen, dirty_pages);
 	return 0;
 }
+
+unsigned long heap_free_pages(void)
+{
+	return free_pages;
+}

@@ -16,10 +16,7 @@
 /* Free pages, and the page tables the hypervisor keeps once it has them. */
 static unsigned long free_pages(void)
 {
-	struct heap_stats s;
-
-	heap_get_stats(&s);
-	return s.free_pages + paging_tables_kept();
+	return heap_free_pages() + paging_tables_kept();
 }
 
 /* Write or read a frame outside the vmap area: no direct map is assumed. */

@@ -248,6 +248,8 @@ struct heap_stats {
 };
 
 void heap_get_stats(struct heap_stats *s);
+/* Free frames: heap_get_stats()'s free_pages, without the walk. */
+unsigned long heap_free_pages(void);
 void heap_dump(void); /* printk: zones, orders, pageblocks, largest chunk */
 
 /*

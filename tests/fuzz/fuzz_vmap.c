@@ -68,14 +68,6 @@ static unsigned int nr_hog;
 static unsigned long start_free; /* the heap before anything was taken */
 static unsigned long vmap_pages_now;
 
-static unsigned long heap_free(void)
-{
-	struct heap_stats s;
-
-	heap_get_stats(&s);
-	return s.free_pages;
-}
-
 static unsigned long live_areas(void)
 {
 	struct vmap_stats s;
@@ -191,7 +183,7 @@ static void op_vmalloc(bool zero)
 {
 	unsigned int c = u8();
 	unsigned long pages = c < 200 ? 1 + c % 16 : 500 + u16() % 600;
-	unsigned long before = heap_free(), n0 = live_areas();
+	unsigned long before = heap_free_pages(), n0 = live_areas();
 	struct sarea *a = &areas[nr_areas];
 	char *p;
 
@@ -201,9 +193,9 @@ static void op_vmalloc(bool zero)
 		 : vmalloc(pages * PAGE_SIZE - c % 64);
 	note("%s(%lu pages) = %p", zero ? "vzalloc" : "vmalloc", pages, p);
 	if (!p) {
-		REQUIRE(heap_free() == before && live_areas() == n0,
+		REQUIRE(heap_free_pages() == before && live_areas() == n0,
 			"a refused vmalloc kept %lu pages or an area",
-			before - heap_free());
+			before - heap_free_pages());
 		return;
 	}
 	REQUIRE(IS_ALIGNED((unsigned long)p, PAGE_SIZE), "%p unaligned", p);
@@ -220,7 +212,7 @@ static void op_vmalloc(bool zero)
 static void op_vmap(void)
 {
 	unsigned int nr = 1 + u8() % MAX_VMAP;
-	unsigned long before = heap_free(), n0 = live_areas();
+	unsigned long before = heap_free_pages(), n0 = live_areas();
 	struct sarea *a = &areas[nr_areas];
 	mfn_t m[MAX_VMAP];
 	char *p;
@@ -235,9 +227,9 @@ static void op_vmap(void)
 	p = vmap(m, nr);
 	note("vmap(%u frames) = %p", nr, p);
 	if (!p) {
-		REQUIRE(heap_free() == before && live_areas() == n0,
+		REQUIRE(heap_free_pages() == before && live_areas() == n0,
 			"a refused vmap kept %lu pages or an area",
-			before - heap_free());
+			before - heap_free_pages());
 		return;
 	}
 	a->va = p;
@@ -277,7 +269,7 @@ static void op_unmap_range(void)
 	/* Now and then a range that is not inside the area. */
 	if (u8() % 16 == 0)
 		nr = a->pages - first + 1 + u8() % 3;
-	before = heap_free();
+	before = heap_free_pages();
 	rc = vunmap_range(a->va + first * PAGE_SIZE, nr);
 	note("vunmap_range(%p + %lu pages, %lu) = %d", a->va, first, nr, rc);
 	if (first + nr > a->pages) {
@@ -286,7 +278,8 @@ static void op_unmap_range(void)
 	}
 	if (rc == -ENOMEM) {
 		/* Splitting a 2 MiB page needed a page table. */
-		REQUIRE(heap_free() == before, "a refused split kept memory");
+		REQUIRE(heap_free_pages() == before,
+			"a refused split kept memory");
 		return;
 	}
 	for (unsigned long i = first; i < first + nr; i++)
@@ -344,10 +337,10 @@ static void op_fill(void)
 		n++;
 	}
 	note("fill: %u areas, %lu pages left", n, s.largest_free);
-	before = heap_free();
+	before = heap_free_pages();
 	if (s.largest_free < 2)
 		REQUIRE(!vmalloc(PAGE_SIZE) && !vmap(same, 1) &&
-				heap_free() == before,
+				heap_free_pages() == before,
 			"an allocation in a full vmap area");
 	REQUIRE(vmap_check() == 0, "vmap_check failed with the area full");
 	while (n)
@@ -421,9 +414,9 @@ static void teardown(void)
 		struct vmap_stats s;
 
 		vmap_get_stats(&s);
-		REQUIRE(heap_free() == start_free,
+		REQUIRE(heap_free_pages() == start_free,
 			"everything freed, yet the heap has %lu pages, not %lu",
-			heap_free(), start_free);
+			heap_free_pages(), start_free);
 		REQUIRE(s.nodes == 1 && !s.pool_pages && !s.mapped_pages,
 			"empty vmap area with %lu nodes, %lu pool pages",
 			s.nodes, s.pool_pages);
@@ -455,7 +448,7 @@ static void machine(void)
 		rc = host_machine_init(frames);
 	}
 	REQUIRE(rc == 0, "host_machine_init: %d", rc);
-	start_free = heap_free();
+	start_free = heap_free_pages();
 	for (unsigned int h = 0; h < NR_HELD; h++) {
 		uint64_t *w;
 

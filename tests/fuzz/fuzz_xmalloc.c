@@ -130,14 +130,6 @@ static void verify(const struct live *l, size_t n, const char *when)
 			pattern(l->seed, i));
 }
 
-static unsigned long heap_free(void)
-{
-	struct heap_stats s;
-
-	heap_get_stats(&s);
-	return s.free_pages;
-}
-
 #define NONE (~0u)
 
 /*
@@ -178,10 +170,10 @@ static void check_all(unsigned int touched, bool full)
 	/* The vmap area's frames and page tables are its own to count. */
 	if ((full || nr_trace % 8 == 0) && !nr_xv && !nr_vmaps) {
 		REQUIRE(heap_check() == 0, "heap_check failed");
-		REQUIRE(start_free - heap_free() ==
+		REQUIRE(start_free - heap_free_pages() ==
 				st.pool_pages + st.large_pages,
 			"the heap lost %lu frames; pools hold %lu, large ones %lu",
-			start_free - heap_free(), st.pool_pages,
+			start_free - heap_free_pages(), st.pool_pages,
 			st.large_pages);
 	}
 	/* The block touched, and one in eight of the others, in turn. */
@@ -550,9 +542,9 @@ static void free_all(void)
 		xvfree(live[nr_live].p); /* either kind */
 	}
 	check_all(NONE, true);
-	REQUIRE(heap_free() == start_free && xmalloc_pool_pages() == 0,
+	REQUIRE(heap_free_pages() == start_free && xmalloc_pool_pages() == 0,
 		"all freed, yet the heap is %lu frames short and %lu pools remain",
-		start_free - heap_free(), xmalloc_pool_pages());
+		start_free - heap_free_pages(), xmalloc_pool_pages());
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -566,7 +558,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	heap_scramble = u8() & 1;
 	if (host_machine_init(FRAMES))
 		fail("host_machine_init failed");
-	start_free = heap_free();
+	start_free = heap_free_pages();
 	for (unsigned int step = 1; in_n && step <= MAX_OPS; step++) {
 		switch (u8() % 16) {
 		case 0:

@@ -25,14 +25,6 @@
 #define DEFAULT_VMAP_PAGES ((VMAP_VIRT_END - VMAP_VIRT_START) >> PAGE_SHIFT)
 #define SZ_2M (1UL << 21)
 
-static unsigned long free_pages(void)
-{
-	struct heap_stats s;
-
-	heap_get_stats(&s);
-	return s.free_pages;
-}
-
 static int setup(void **state)
 {
 	host_vmap_pages = DEFAULT_VMAP_PAGES;
@@ -116,7 +108,7 @@ static void assert_caller_in(unsigned long caller, void (*fn)(void **))
 static void arch_contract(void **state)
 {
 	struct vmap_stats vs;
-	unsigned long before = free_pages(), va;
+	unsigned long before = heap_free_pages(), va;
 	struct page_info *pg = alloc_domheap_pages(NULL, 0, 0);
 	struct page_info *big = alloc_domheap_pages(NULL, 9, 0);
 	mfn_t m[3];
@@ -156,7 +148,7 @@ static void arch_contract(void **state)
 	free_domheap_pages(pg, 0);
 	free_domheap_pages(big, 9);
 	/* Every page table went back to the heap with its last entry. */
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 }
 
 static void vmap_shows_the_frames(void **state)
@@ -174,7 +166,7 @@ static void vmap_shows_the_frames(void **state)
 		       PAGE_SIZE);
 		m[N - 1 - i] = page_to_mfn(pg[i]); /* mapped backwards */
 	}
-	before = free_pages();
+	before = heap_free_pages();
 	p = vmap(m, N);
 	assert_non_null(p);
 	assert_true(IS_ALIGNED((unsigned long)p, PAGE_SIZE));
@@ -195,7 +187,7 @@ static void vmap_shows_the_frames(void **state)
 	assert_true(faults(p, false));
 	assert_true(mfn_eq(vmap_to_mfn(p), INVALID_MFN));
 	/* The frames are still the caller's. */
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 	for (int i = 0; i < N; i++)
 		free_domheap_pages(pg[i], 0);
 	assert_null(vmap(m, 0));
@@ -253,7 +245,7 @@ static void guard_pages_fault(void **state)
 
 static void partial_unmap(void **state)
 {
-	unsigned long before = free_pages();
+	unsigned long before = heap_free_pages();
 	struct vmap_stats vs;
 	struct vmap_where w;
 	char *p = vmalloc(8 * PAGE_SIZE);
@@ -293,7 +285,7 @@ static void partial_unmap(void **state)
 	assert_int_equal(vunmap_range(page(p, 5), 3), 0);
 	vmap_get_stats(&vs);
 	assert_int_equal(vs.areas, 0);
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 	EXPECT_PANIC(vfree(p), "no area starts there");
 
 	/* A vmap() area: the frames stay the caller's. */
@@ -304,14 +296,14 @@ static void partial_unmap(void **state)
 
 		for (int i = 0; i < 4; i++)
 			m[i] = mfn_add(page_to_mfn(pg), i);
-		before = free_pages();
+		before = heap_free_pages();
 		v = vmap(m, 4);
 		assert_non_null(v);
 		assert_int_equal(vunmap_range(page(v, 1), 2), 2);
 		assert_true(faults(page(v, 1), false));
 		assert_false(faults(page(v, 3), false));
 		vunmap(v);
-		assert_int_equal(free_pages(), before);
+		assert_int_equal(heap_free_pages(), before);
 		free_domheap_pages(pg, 2);
 	}
 }
@@ -344,7 +336,7 @@ static void reverse_lookup(void **state)
 
 static void large_vmalloc_uses_2m_pages(void **state)
 {
-	unsigned long before = free_pages();
+	unsigned long before = heap_free_pages();
 	unsigned int level;
 	mfn_t m0;
 	char *p = vmalloc(2 * SZ_2M + 3 * PAGE_SIZE), *z;
@@ -379,7 +371,7 @@ static void large_vmalloc_uses_2m_pages(void **state)
 	assert_int_equal(vunmap_range(p + SZ_2M, 512), 514);
 	assert_int_equal(vmap_check(), 0);
 	vfree(p);
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 
 	z = vzalloc(SZ_2M);
 	assert_non_null(z);
@@ -388,7 +380,7 @@ static void large_vmalloc_uses_2m_pages(void **state)
 	for (unsigned long i = 0; i < SZ_2M; i += 64)
 		assert_int_equal(z[i], 0);
 	vfree(z);
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 }
 
 static void without_2m_chunks_4k_pages_do(void **state)
@@ -405,7 +397,7 @@ static void without_2m_chunks_4k_pages_do(void **state)
 	}
 	host_machine_fini();
 	assert_int_equal(host_machine_init_ranges(GIB_FRAMES, r, 8), 0);
-	before = free_pages();
+	before = heap_free_pages();
 	p = vmalloc(SZ_2M);
 	assert_non_null(p);
 	assert_true(IS_ALIGNED((unsigned long)p, SZ_2M));
@@ -417,7 +409,7 @@ static void without_2m_chunks_4k_pages_do(void **state)
 	}
 	memset(p, 1, SZ_2M);
 	vfree(p);
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 
 	/* Too little space to align: an unaligned area, in 4 KiB pages. */
 	remachine(GIB_FRAMES, 1024);
@@ -440,15 +432,15 @@ static void exhausting_the_area_unwinds(void **state)
 	int n = 0;
 
 	remachine(GIB_FRAMES, PAGES);
-	start = free_pages();
+	start = heap_free_pages();
 	/* Page 0 guards; each area takes its page and its guard page. */
 	while ((p[n] = vmalloc(PAGE_SIZE)))
 		n++;
 	assert_int_equal(n, (PAGES - 1) / 2);
-	before = free_pages();
+	before = heap_free_pages();
 	assert_null(vmalloc(PAGE_SIZE));
 	assert_null(vzalloc(3 * PAGE_SIZE));
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 	assert_int_equal(vmap_check(), 0);
 	for (int i = 0; i < n; i++)
 		vfree(p[i]);
@@ -456,22 +448,22 @@ static void exhausting_the_area_unwinds(void **state)
 	assert_int_equal(vs.areas, 0);
 	assert_int_equal(vs.pool_pages, 0);
 	assert_int_equal(vs.largest_free, PAGES - 1);
-	assert_int_equal(free_pages(), start);
+	assert_int_equal(heap_free_pages(), start);
 
 	/* One area as large as the space allows, and one page more. */
 	pg = alloc_domheap_pages(NULL, 0, 0);
 	for (int i = 0; i < PAGES; i++)
 		m[i] = page_to_mfn(pg);
-	before = free_pages();
+	before = heap_free_pages();
 	assert_null(vmap(m, PAGES - 1));
 	assert_null(vmalloc((PAGES - 1) * PAGE_SIZE));
 	assert_null(vmalloc(~0UL));
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 	p[0] = vmap(m, PAGES - 2);
 	assert_non_null(p[0]);
 	assert_null(vmap(m, 1));
 	vunmap(p[0]);
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 	free_domheap_pages(pg, 0);
 }
 
@@ -484,22 +476,22 @@ static void running_out_of_memory_unwinds(void **state)
 
 	host_machine_fini();
 	assert_int_equal(host_machine_init_ranges(GIB_FRAMES, &r, 1), 0);
-	start = free_pages();
+	start = heap_free_pages();
 	/* More than the heap has: refused, nothing kept. */
 	assert_null(vmalloc(800 * PAGE_SIZE));
-	assert_int_equal(free_pages(), start);
+	assert_int_equal(heap_free_pages(), start);
 	/*
 	 * With k frames left, vmalloc(k pages) runs out part-way: of frames,
 	 * of page-table frames or of pool pages for its nodes, wherever the
 	 * heap ends. Each failure must leave the heap as it was.
 	 */
 	for (int k = 1; k < 80; k++) {
-		while (free_pages() > (unsigned long)k) {
+		while (heap_free_pages() > (unsigned long)k) {
 			hog[nhog] = alloc_domheap_pages(NULL, 0, 0);
 			assert_non_null(hog[nhog]);
 			nhog++;
 		}
-		before = free_pages();
+		before = heap_free_pages();
 		for (int size = 1; size <= k + 3; size++) {
 			void *p = vmalloc(size * PAGE_SIZE);
 
@@ -513,15 +505,15 @@ static void running_out_of_memory_unwinds(void **state)
 				if (v)
 					vunmap(v);
 			}
-			assert_int_equal(free_pages(), before);
+			assert_int_equal(heap_free_pages(), before);
 			assert_int_equal(vmap_check(), 0);
 		}
 		while (nhog)
 			free_domheap_pages(hog[--nhog], 0);
-		if (free_pages() < (unsigned long)k)
+		if (heap_free_pages() < (unsigned long)k)
 			break;
 	}
-	assert_int_equal(free_pages(), start);
+	assert_int_equal(heap_free_pages(), start);
 }
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
@@ -537,7 +529,7 @@ static void no_leaks_after_random_use(void **state)
 {
 	enum { SLOTS = 64 };
 	char *p[SLOTS] = {0};
-	unsigned long start = free_pages();
+	unsigned long start = heap_free_pages();
 	struct vmap_stats vs;
 
 	for (int step = 0; step < 3000; step++) {
@@ -575,7 +567,7 @@ static void no_leaks_after_random_use(void **state)
 	vmap_get_stats(&vs);
 	assert_int_equal(vs.areas, 0);
 	assert_int_equal(vs.mapped_pages, 0);
-	assert_int_equal(free_pages(), start);
+	assert_int_equal(heap_free_pages(), start);
 }
 
 static void allocator_scales_and_stays_balanced(void **state)

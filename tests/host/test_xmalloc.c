@@ -22,19 +22,11 @@
 
 static unsigned long start_free;
 
-static unsigned long heap_free(void)
-{
-	struct heap_stats s;
-
-	heap_get_stats(&s);
-	return s.free_pages;
-}
-
 static int setup(void **state)
 {
 	if (host_machine_init(FRAMES))
 		return -1;
-	start_free = heap_free();
+	start_free = heap_free_pages();
 	return 0;
 }
 
@@ -50,7 +42,7 @@ static int teardown(void **state)
 static void fresh_machine(void)
 {
 	assert_int_equal(host_machine_init(FRAMES), 0);
-	start_free = heap_free();
+	start_free = heap_free_pages();
 }
 
 /* Expect the next call to panic (a caught bug), then run it. */
@@ -176,7 +168,7 @@ static void sizes_one_to_a_page(void **state)
 	}
 	xmalloc_get_stats(&st);
 	assert_int_equal(st.pool_pages + st.large_pages + st.used_blocks, 0);
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 }
 
 struct wide {
@@ -220,7 +212,7 @@ static void alignment(void **state)
 	assert_null(_xmalloc(64, 2 * PAGE_SIZE));
 	assert_null(_xzalloc(64, 3));
 	assert_null(_xmalloc(20000, 8192));
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 }
 
 static void array_overflow_returns_null(void **state)
@@ -235,7 +227,7 @@ static void array_overflow_returns_null(void **state)
 	assert_null(xmalloc_array(uint64_t, SIZE_MAX / 8));
 	assert_null(xmalloc_bytes(SIZE_MAX));
 	assert_null(xmalloc_bytes((PAGE_SIZE << MAX_ORDER) + 1));
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 	a = xmalloc_array(uint32_t, 1000);
 	assert_non_null(a);
 	for (unsigned int i = 0; i < 1000; i++)
@@ -243,14 +235,14 @@ static void array_overflow_returns_null(void **state)
 	xfree(a);
 	a = xzalloc_array(uint32_t, 3000); /* 12000 bytes: 3 pages */
 	assert_non_null(a);
-	assert_int_equal(heap_free(), start_free - 3);
+	assert_int_equal(heap_free_pages(), start_free - 3);
 	assert_true(all_bytes(a, 3000 * sizeof(*a), 0));
 	xfree(a);
 	/* No elements: a minimal block, freed like any other. */
 	a = xmalloc_array(uint32_t, 0);
 	assert_non_null(a);
 	xfree(a);
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 }
 
 static void xzalloc_zeroes(void **state)
@@ -272,7 +264,7 @@ static void xzalloc_zeroes(void **state)
 	}
 	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++)
 		xfree(p[i]);
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 }
 
 /* Grow and shrink one allocation through both paths, keeping its bytes. */
@@ -295,7 +287,7 @@ static void xrealloc_keeps_contents(void **state)
 		assert_int_equal(xmalloc_check(), 0);
 	}
 	xfree(p);
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 }
 
 static void xrealloc_in_place(void **state)
@@ -322,9 +314,9 @@ static void xrealloc_in_place(void **state)
 	/* A large allocation shrinks by giving back its last frames. */
 	a = xmalloc_bytes(10 * PAGE_SIZE);
 	fill(a, 10 * PAGE_SIZE, 3);
-	before = heap_free();
+	before = heap_free_pages();
 	assert_ptr_equal(xrealloc(a, 3 * PAGE_SIZE + 1), a);
-	assert_int_equal(heap_free(), before + 6);
+	assert_int_equal(heap_free_pages(), before + 6);
 	assert_true(holds(a, 3 * PAGE_SIZE + 1, 3));
 	/* Failure leaves p as it was. */
 	assert_null(xrealloc(a, (PAGE_SIZE << MAX_ORDER) + 1));
@@ -334,7 +326,7 @@ static void xrealloc_in_place(void **state)
 	a = xrealloc(NULL, 50);
 	assert_non_null(a);
 	xfree(a);
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 }
 
 /* A page or more costs exactly its pages: 20 KiB is 5 frames, not 8. */
@@ -350,30 +342,30 @@ static void large_requests_take_exact_pages(void **state)
 	};
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(t); i++) {
-		unsigned long before = heap_free();
+		unsigned long before = heap_free_pages();
 		struct xmalloc_stats st;
 		void *p = xmalloc_bytes(t[i].size);
 
 		assert_non_null(p);
 		assert_int_equal((uintptr_t)p % PAGE_SIZE, 0);
-		assert_int_equal(before - heap_free(), t[i].frames);
+		assert_int_equal(before - heap_free_pages(), t[i].frames);
 		xmalloc_get_stats(&st);
 		assert_int_equal(st.large_pages, t[i].frames);
 		assert_int_equal(st.pool_pages, 0);
 		fill(p, t[i].size, i);
 		assert_true(holds(p, t[i].size, i));
 		xfree(p);
-		assert_int_equal(heap_free(), before);
+		assert_int_equal(heap_free_pages(), before);
 	}
 	/* The largest pool request stays in a pool page. */
 	{
 		void *p = xmalloc_bytes(XMALLOC_SMALL_MAX);
 
-		assert_int_equal(start_free - heap_free(), 1);
+		assert_int_equal(start_free - heap_free_pages(), 1);
 		assert_true((uintptr_t)p % PAGE_SIZE);
 		xfree(p);
 	}
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 }
 
 /* Pools go back to the heap: nothing is kept once nothing is allocated. */
@@ -394,7 +386,7 @@ static void pools_return_to_the_heap(void **state)
 		}
 		xmalloc_get_stats(&st);
 		assert_true(st.pool_pages > 100);
-		assert_int_equal(start_free - heap_free(), st.pool_pages);
+		assert_int_equal(start_free - heap_free_pages(), st.pool_pages);
 		shuffle(p, sz, N);
 		/* Half of them first: the pools that empty go back. */
 		for (size_t i = 0; i < N / 2; i++)
@@ -402,26 +394,26 @@ static void pools_return_to_the_heap(void **state)
 		assert_int_equal(xmalloc_check(), 0);
 		xmalloc_get_stats(&st);
 		assert_true(st.empty_pools <= 1);
-		assert_int_equal(start_free - heap_free(), st.pool_pages);
+		assert_int_equal(start_free - heap_free_pages(), st.pool_pages);
 		for (size_t i = N / 2; i < N; i++) {
 			assert_true(holds(p[i], sz[i], (uintptr_t)p[i]));
 			xfree(p[i]);
 		}
-		assert_int_equal(heap_free(), start_free);
+		assert_int_equal(heap_free_pages(), start_free);
 	}
 	/* Two pools in use; one empties and is kept, the other takes both. */
 	a = xmalloc_bytes(3000);
 	b = xmalloc_bytes(3000);
-	assert_int_equal(start_free - heap_free(), 2);
+	assert_int_equal(start_free - heap_free_pages(), 2);
 	xfree(a);
 	xmalloc_get_stats(&st);
 	assert_int_equal(st.empty_pools, 1);
-	assert_int_equal(start_free - heap_free(), 2);
+	assert_int_equal(start_free - heap_free_pages(), 2);
 	a = xmalloc_bytes(3000); /* the kept pool, not a new page */
-	assert_int_equal(start_free - heap_free(), 2);
+	assert_int_equal(start_free - heap_free_pages(), 2);
 	xfree(b);
 	xfree(a);
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 }
 
 static void double_free_is_caught(void **state)
@@ -444,7 +436,7 @@ static void double_free_is_caught(void **state)
 	p = xmalloc_bytes(5 * PAGE_SIZE);
 	xfree(p);
 	EXPECT_PANIC(xfree(p), "freed twice");
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 }
 
 static void bad_pointers_are_caught(void **state)
@@ -469,7 +461,7 @@ static void bad_pointers_are_caught(void **state)
 	free_xenheap_pages(page, 0);
 	xfree(big);
 	xfree(p);
-	assert_int_equal(heap_free(), start_free);
+	assert_int_equal(heap_free_pages(), start_free);
 }
 
 static void overflow_into_the_next_header_is_caught(void **state)

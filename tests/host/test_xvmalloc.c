@@ -18,14 +18,6 @@
 
 #define FRAMES (1UL << 16) /* a 256 MiB machine */
 
-static unsigned long free_pages(void)
-{
-	struct heap_stats s;
-
-	heap_get_stats(&s);
-	return s.free_pages;
-}
-
 static int setup(void **state)
 {
 	return host_machine_init(FRAMES) ? -1 : 0;
@@ -41,7 +33,7 @@ static int teardown(void **state)
 
 static void small_is_xmalloc_large_is_vmalloc(void **state)
 {
-	unsigned long before = free_pages();
+	unsigned long before = heap_free_pages();
 	struct xmalloc_stats xs;
 	struct vmap_stats vs;
 	char *a = _xvmalloc(PAGE_SIZE, 8);
@@ -73,7 +65,7 @@ static void small_is_xmalloc_large_is_vmalloc(void **state)
 	xmalloc_get_stats(&xs);
 	assert_int_equal(xs.used_blocks + xs.large_allocs, 0);
 	/* Everything back: frames, pools, vmap nodes, page tables. */
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 }
 
 static void zeroed_both_ways(void **state)
@@ -93,12 +85,12 @@ static void zeroed_both_ways(void **state)
 
 static void bad_requests_refused(void **state)
 {
-	unsigned long before = free_pages();
+	unsigned long before = heap_free_pages();
 
 	assert_null(_xvmalloc_array(SIZE_MAX / 2, 8, 3)); /* overflows */
 	assert_null(_xvmalloc(64, 3));			  /* not a power of 2 */
 	assert_null(_xvmalloc(2 * PAGE_SIZE, 2 * PAGE_SIZE)); /* too aligned */
-	assert_int_equal(free_pages(), before);
+	assert_int_equal(heap_free_pages(), before);
 }
 
 int main(void)
