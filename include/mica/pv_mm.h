@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page references and page types: what keeps a PV guest, which writes its
+ * own page tables, from reaching memory it does not own (mm/pv_mm.c).
+ *
+ * Every frame a domain owns has:
+ *  - a general reference count (count_info & PGC_count_mask). Owning the
+ *    frame (PGC_allocated) is one reference; each page-table entry that
+ *    maps it, each pin and each descriptor-table slot holds another. The
+ *    frame goes back to the heap when the last one is dropped, so a frame
+ *    a guest gave back while still mapping it lives until it is unmapped.
+ *  - a type (type_info & PGT_type_mask) with a type count: none, writable
+ *    (mapped writable somewhere), L1..L4 page table, or descriptor page
+ *    (GDT/LDT). A frame has one type at a time; it can change type only
+ *    when its type count is zero. Taking an L1..L4 type validates every
+ *    entry of the table against the next level down, recursively, and
+ *    PGT_validated remembers it was done.
+ *
+ * So a frame is never at once writable-mapped and a page table: a guest
+ * can only write its page tables through mmu_update, which validates.
+ */
+#ifndef MICA_PV_MM_H
+#define MICA_PV_MM_H
+
+#include <mica/domain.h>
+#include <mica/mm.h>
+
+/* type_info of a frame in use by a domain */
+#define PGT_none (0UL << 61)
+#define PGT_l1_page_table (1UL << 61)
+#define PGT_l2_page_table (2UL << 61)
+#define PGT_l3_page_table (3UL << 61)
+#define PGT_l4_page_table (4UL << 61)
+#define PGT_seg_desc_page (5UL << 61)
+#define PGT_writable_page (7UL << 61)
+#define PGT_type_mask (7UL << 61)
+#define PGT_pinned (1UL << 60)	  /* holds a type and a general reference */
+#define PGT_validated (1UL << 59) /* the current type's contents checked */
+#define PGT_count_mask ((1UL << 32) - 1)
+
+/* The page-table type of level 1..4. */
+#define PGT_lN_page_table(n) ((unsigned long)(n) << 61)
+
+/*
+ * A general reference on pg for d: true if d owns pg and it is allocated
+ * (false for a free frame, another domain's, or a xenheap page not shared
+ * with d, and when the count would overflow).
+ */
+bool get_page(struct page_info *pg, const struct domain *d);
+/* Drop one; the last frees the frame to the heap. */
+void put_page(struct page_info *pg);
+
+/*
+ * A type reference: give pg the type if its type count is zero (validating
+ * a page table first) or find it already has it. 0, or -EINVAL when pg has
+ * another type in use, or what validation found wrong.
+ */
+int get_page_type(struct page_info *pg, unsigned long type);
+void put_page_type(struct page_info *pg);
+
+/* Both references at once; nothing taken on failure. */
+int get_page_and_type(struct page_info *pg, const struct domain *d,
+		      unsigned long type);
+void put_page_and_type(struct page_info *pg);
+
+/*
+ * MMUEXT_PIN_Ln_TABLE / MMUEXT_UNPIN_TABLE: a pin keeps a table validated
+ * while nothing else references it. 0, or -EINVAL (-EBUSY if pinned).
+ */
+int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int level);
+int pv_unpin_table(struct domain *d, mfn_t mfn);
+
+/*
+ * Before a dying domain's memory is freed: unpin its tables and drop the
+ * references its page tables and descriptor slots hold, so that every
+ * frame is left with only its allocation reference.
+ */
+void pv_relinquish_page_types(struct domain *d);
+
+#endif
