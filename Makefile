@@ -105,7 +105,8 @@ HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -g -DMICA_HOST -Iinclude -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wshadow -Wvla -MMD -MP
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-host-lib-srcs := $(addprefix mm/,$(mm-portable:.o=.c)) tools/host/machine.c tools/host/support.c
+host-lib-srcs := $(addprefix mm/,$(mm-portable:.o=.c)) tools/host/machine.c tools/host/support.c \
+	tools/host/guest_access.c
 
 HOST_REL := $(BUILD)/host/rel
 HOST_DBG := $(BUILD)/host/dbg

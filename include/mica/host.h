@@ -70,4 +70,11 @@ extern void (*host_log_hook)(int level, const char *msg);
 extern jmp_buf *host_panic_jmp;
 extern char host_panic_msg[512];
 
+/*
+ * Guest addresses on the host are host pointers (tools/host/guest_access.c);
+ * copies touching [start, start + len) fail with -EFAULT until cleared.
+ */
+void host_guest_fault_range(unsigned long start, unsigned long len);
+void host_guest_fault_clear(void);
+
 #endif

@@ -22,9 +22,11 @@
 #include <mica/arch_mm.h>
 #include <mica/host.h>
 #include <mica/lib.h>
+#include <mica/m2p.h>
 #include <mica/vmap.h>
 #include <mica/xmalloc.h>
 
+unsigned long *host_m2p;
 unsigned long host_vmap_pages = (VMAP_VIRT_END - VMAP_VIRT_START) >> PAGE_SHIFT;
 bool host_vmap_mmap = true;
 
@@ -314,6 +316,11 @@ int host_machine_init_ranges(unsigned long nr_frames,
 	frame_table = calloc((nr_frames + 1) & ~1UL, sizeof(*frame_table));
 	if (!frame_table)
 		goto fail;
+	/* Every frame starts unowned: INVALID_M2P_ENTRY is all ones. */
+	host_m2p = malloc(nr_frames * sizeof(*host_m2p));
+	if (!host_m2p)
+		goto fail;
+	memset(host_m2p, 0xff, nr_frames * sizeof(*host_m2p));
 	rc = heap_init(nr_frames);
 	/* A new heap: the pools xmalloc had came from the old one. */
 	xmalloc_init();
@@ -357,6 +364,8 @@ void host_machine_fini(void)
 	if (ram_fd >= 0)
 		close(ram_fd);
 	free(frame_table);
+	free(host_m2p);
+	host_m2p = NULL;
 	for (unsigned int i = 0; i < nr_meta; i++)
 		free(meta[i]);
 	nr_meta = 0;
