@@ -29,7 +29,7 @@ ht-objs := $(patsubst %.c,$(HT)/%.o,$(ht-parser-srcs) $(ht-env-srcs))
 ht-vsprintf := $(HT)/kernel/vsprintf-renamed.o
 
 # Tests of the boot parsers and libraries: tests/host/test_<name>.c.
-ht-tests := bootinfo multiboot2 multiboot1 cmdline vsprintf efi
+ht-tests := bootinfo multiboot2 multiboot1 cmdline vsprintf efi pv_elf
 ht-bins := $(addprefix $(HT)/test_,$(ht-tests))
 # Tests built on the mm/ host library (Makefile: `make host`).
 ht-mm-tests := $(patsubst tests/host/test_%.c,%,$(wildcard tests/host/test_heap.c \
@@ -57,6 +57,10 @@ ht-efi-objs := $(patsubst %.c,$(HT)/%.o,efi/cfg.c efi/elf.c efi/mbi.c)
 $(HT)/tests/host/test_efi.o: HT_CFLAGS += -Iefi
 $(HT)/test_efi: $(ht-efi-objs)
 
+# The PV guest loader, on images from the test builder (guest_elf.h).
+ht-pv-elf-objs := $(patsubst %.c,$(HT)/%.o,kernel/pv/elf.c tests/host/guest_elf.c)
+$(HT)/test_pv_elf: $(ht-pv-elf-objs)
+
 # Only this test declares options, so only it has a mica_param section for
 # cmdline_parse() to walk.
 $(HT)/test_cmdline: $(HT)/kernel/cmdline.o
@@ -68,7 +72,7 @@ $(ht-mm-bins): $(HT)/test_%: $(HT)/tests/host/test_%.o $(BUILD)/host/libmica-mm-
 	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $^ -lcmocka
 
 -include $(ht-objs:.o=.d) $(ht-vsprintf:.o=.d) $(HT)/kernel/cmdline.d \
-	$(ht-efi-objs:.o=.d) \
+	$(ht-efi-objs:.o=.d) $(ht-pv-elf-objs:.o=.d) \
 	$(patsubst %,$(HT)/tests/host/test_%.d,$(ht-tests) $(ht-mm-tests))
 
 .PHONY: host-test
