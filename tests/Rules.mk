@@ -8,6 +8,7 @@
 #   make fuzz-heap    the heap fuzzer (tests/fuzz/fuzz_heap.c) for FUZZ_SECONDS
 #   make fuzz-xmalloc the xmalloc fuzzer (tests/fuzz/fuzz_xmalloc.c), the same
 #   make fuzz-vmap    the vmap fuzzer (tests/fuzz/fuzz_vmap.c) for FUZZ_SECONDS
+#   make fuzz-pv-elf  the guest ELF loader's fuzzer (tests/fuzz/fuzz_pv_elf.c)
 #   make fuzz-smoke   every fuzzer for 10 seconds each (make check runs it)
 #
 # The tests compile the real sources (boot/*.c, kernel/cmdline.c, ...) for
@@ -121,11 +122,13 @@ fuzz: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
 	$(Q)$(call fuzz-run,$(FUZZ_SECONDS))
 
 fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap \
-		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap
+		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap $(FZ)/fuzz_pv_elf \
+		$(FZ)/pv-elf-seeds.stamp
 	$(Q)$(call fuzz-run,10)
 	$(Q)$(call fuzz-heap-run,10)
 	$(Q)$(call fuzz-xmalloc-run,10)
 	$(Q)$(call fuzz-vmap-run,10)
+	$(Q)$(call fuzz-pv-elf-run,10)
 
 # The heap fuzzer: the real mm/ sources (the host library's list), debug
 # build. Seeds in tests/fuzz/corpus-heap, findings in $(FZ)/heap-corpus,
@@ -193,3 +196,38 @@ fuzz-vmap-run = mkdir -p $(FZ)/vmap-corpus && $(FZ)/fuzz_vmap \
 .PHONY: fuzz-vmap
 fuzz-vmap: $(FZ)/fuzz_vmap
 	$(Q)$(call fuzz-vmap-run,$(FUZZ_SECONDS))
+
+# The guest ELF loader's fuzzer: kernel/pv/elf.c on raw images. Seeds are
+# written by gen_pv_elf_corpus from the unit tests' image builder into
+# $(FZ)/pv-elf-seeds; findings go to $(FZ)/pv-elf-corpus, crashes to
+# $(FZ)/pv-elf-crash-*. The input is the image itself: fuzz_util.h's byte
+# readers go unused.
+fzp-srcs := tests/fuzz/fuzz_pv_elf.c kernel/pv/elf.c kernel/lib.c \
+	tools/host/support.c
+
+$(FZ)/fuzz_pv_elf: $(fzp-srcs) tests/fuzz/fuzz_util.h \
+		$(wildcard include/mica/*.h include/public/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -Wno-unused-function -o $@ $(fzp-srcs)
+
+$(FZ)/gen_pv_elf_corpus: tests/fuzz/gen_pv_elf_corpus.c tests/host/guest_elf.c \
+		tests/host/guest_elf.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) -std=gnu11 -g -Iinclude -Itests/host -Wall -Wextra -Werror \
+		-o $@ tests/fuzz/gen_pv_elf_corpus.c tests/host/guest_elf.c
+
+$(FZ)/pv-elf-seeds.stamp: $(FZ)/gen_pv_elf_corpus
+	$(Q)rm -rf $(FZ)/pv-elf-seeds && mkdir -p $(FZ)/pv-elf-seeds
+	$(Q)$(FZ)/gen_pv_elf_corpus $(FZ)/pv-elf-seeds
+	$(Q)touch $@
+
+fuzz-pv-elf-run = mkdir -p $(FZ)/pv-elf-corpus && $(FZ)/fuzz_pv_elf \
+	-max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+	-print_final_stats=1 -artifact_prefix=$(FZ)/pv-elf- \
+	$(FZ)/pv-elf-corpus $(FZ)/pv-elf-seeds
+
+.PHONY: fuzz-pv-elf
+fuzz-pv-elf: $(FZ)/fuzz_pv_elf $(FZ)/pv-elf-seeds.stamp
+	$(Q)$(call fuzz-pv-elf-run,$(FUZZ_SECONDS))

@@ -297,12 +297,13 @@ static int parse_notes(struct parse *p, uint64_t off, uint64_t len,
 		       const char *what, unsigned int index)
 {
 	const struct pv_elf *elf = p->elf;
-	const uint8_t *t = elf->image + off;
+	const uint8_t *t;
 	uint64_t pos = 0;
 
 	if (!in_file(elf, off, len))
 		return bad(elf, "%s %u runs past the end of the file", what,
 			   index);
+	t = elf->image + off;
 	if (off % 4)
 		return bad(elf, "%s %u is not 4-byte aligned", what, index);
 	while (pos < len) {

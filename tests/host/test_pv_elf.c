@@ -428,6 +428,10 @@ static void p_note_table_end(struct gelf_out *o)
 {
 	gelf_put64(o, GE_PH(o->note_phdr) + GE_PH_FILESZ, o->len);
 }
+static void p_note_table_wrap(struct gelf_out *o)
+{
+	gelf_put64(o, GE_PH(o->note_phdr) + GE_PH_OFFSET, ~0UL - 3);
+}
 static void p_note_table_misaligned(struct gelf_out *o)
 {
 	gelf_put64(o, GE_PH(o->note_phdr) + GE_PH_OFFSET, o->notes_off + 2);
@@ -643,6 +647,8 @@ static const struct refusal refusals[] = {
 	 "the section name table (section 2) is not a string table inside the file",
 	 -ENOEXEC},
 	{"note-table-end", NULL, p_note_table_end,
+	 "PT_NOTE segment 2 runs past the end of the file", -ENOEXEC},
+	{"note-table-wrap", NULL, p_note_table_wrap,
 	 "PT_NOTE segment 2 runs past the end of the file", -ENOEXEC},
 	{"note-table-misaligned", NULL, p_note_table_misaligned,
 	 "PT_NOTE segment 2 is not 4-byte aligned", -ENOEXEC},
