@@ -71,7 +71,6 @@ static const char *const feature_names[] = {
 	[XENFEAT_hvm_safe_pvclock] = "hvm_safe_pvclock",
 	[XENFEAT_hvm_pirqs] = "hvm_pirqs",
 	[XENFEAT_dom0] = "dom0",
-	[XENFEAT_grant_map_identity] = "grant_map_identity",
 	[XENFEAT_memory_op_vnode_supported] = "memory_op_vnode_supported",
 	[XENFEAT_ARM_SMCCC_supported] = "ARM_SMCCC_supported",
 	[XENFEAT_linux_rsdp_unrestricted] = "linux_rsdp_unrestricted",
