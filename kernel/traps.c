@@ -324,7 +324,9 @@ void trap_dispatch(struct cpu_regs *regs)
 		pv_syscall(regs);
 		return;
 	}
-	if (vec < VECTOR_FIRST_IRQ && (regs->cs & 3) == 3) {
+	/* A guest's exception is the guest's; NMI, #MC and #DF are mica's. */
+	if (vec < VECTOR_FIRST_IRQ && (regs->cs & 3) == 3 && vec != TRAP_NMI &&
+	    vec != TRAP_MC && vec != TRAP_DF) {
 		pv_guest_exception(regs);
 		return;
 	}

@@ -27,6 +27,9 @@ void sched_remove(struct vcpu *v);
 /* On the way back to a guest: switch if its slice ended. */
 extern bool need_resched;
 
+/* Build a domain from each boot module (kernel/pv/boot.c): any built? */
+bool pv_create_boot_domains(void);
+
 /* The idle vCPU's loop: runs guests until none is left. */
 __noreturn void sched_run(void);
 

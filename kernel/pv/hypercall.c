@@ -33,6 +33,8 @@ long do_update_va_mapping(unsigned long va, unsigned long val,
 long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
 		  unsigned long foreigndom);
 long do_memory_op(unsigned long cmd, unsigned long arg);
+long do_set_gdt(unsigned long frame_list, unsigned long entries);
+long do_update_descriptor(unsigned long ma, unsigned long desc);
 
 typedef long (*hypercall_fn)(unsigned long, unsigned long, unsigned long,
 			     unsigned long, unsigned long);
@@ -505,12 +507,16 @@ WRAP(memory_op, do_memory_op(a1, a2))
 WRAP(grant_table_op, do_grant_table_op(a1, a2, a3))
 WRAP(event_channel_op, do_event_channel_op(a1, a2))
 WRAP(iret, do_iret())
+WRAP(set_gdt, do_set_gdt(a1, a2))
+WRAP(update_descriptor, do_update_descriptor(a1, a2))
 
 #define HC(n, f) [__HYPERVISOR_##n] = (f)
 static const hypercall_fn hypercalls[64] = {
 	HC(set_trap_table, do_set_trap_table),
 	HC(mmu_update, hc_mmu_update),
+	HC(set_gdt, hc_set_gdt),
 	HC(stack_switch, do_stack_switch),
+	HC(update_descriptor, hc_update_descriptor),
 	HC(set_callbacks, do_set_callbacks),
 	HC(fpu_taskswitch, do_fpu_taskswitch),
 	HC(memory_op, hc_memory_op),

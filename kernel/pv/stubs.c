@@ -34,3 +34,19 @@ void put_page_and_type(struct page_info *pg)
 void pv_relinquish_page_types(struct domain *d)
 {
 }
+bool get_page(struct page_info *pg, const struct domain *d)
+{
+	return false;
+}
+void put_page(struct page_info *pg)
+{
+}
+int get_page_type(struct page_info *pg, unsigned long type)
+{
+	return -EINVAL;
+}
+int get_page_and_type(struct page_info *pg, const struct domain *d,
+		      unsigned long type)
+{
+	return -EINVAL;
+}

@@ -425,6 +425,9 @@ void pv_exit_to_guest(struct cpu_regs *regs)
 	struct vcpu *v = current;
 	struct vcpu_info *vi;
 
+	/* An NMI or #MC taken in the guest is on its IST stack: just return. */
+	if (regs != v->regs)
+		return;
 	if (need_resched || v->state != VCPU_runnable || v->domain->is_dying)
 		schedule();
 	v = current;
