@@ -67,8 +67,8 @@ static int parse_module_cmdline(const char *s, struct module_opts *o,
 			uint64_t size;
 
 			if (parse_size(v, &end, &size) || end != e || !size) {
-				printk(LOG_ERR "(d%u) bad size in \"%.*s\"\n", id,
-				       (int)len, w);
+				printk(LOG_ERR "(d%u) bad size in \"%.*s\"\n",
+				       id, (int)len, w);
 				return -EINVAL;
 			}
 			*(max ? &o->maxmem : &o->mem) = size;
@@ -91,8 +91,7 @@ static int parse_module_cmdline(const char *s, struct module_opts *o,
 	return 0;
 }
 
-static int build_one(const struct boot_module *m, unsigned int id,
-		     bool initial)
+static int build_one(const struct boot_module *m, unsigned int id, bool initial)
 {
 	struct module_opts o;
 	struct pv_elf elf;

@@ -8,16 +8,16 @@
  * system descriptors (call gates, TSS, LDT) are refused, so that a guest
  * descriptor can never lead into ring 0.
  */
+#include <asm/desc.h>
 #include <mica/domain_page.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 #include <mica/lib.h>
 #include <mica/pv_mm.h>
-#include <asm/desc.h>
 
 #include "pv.h"
 
-#define DESC_S (1UL << 44)	    /* code or data, not a system descriptor */
+#define DESC_S (1UL << 44) /* code or data, not a system descriptor */
 #define DESC_DPL (3UL << 45)
 #define DESC_P (1UL << 47)
 
@@ -69,8 +69,10 @@ long do_set_gdt(unsigned long frame_list, unsigned long entries)
 		pg = mfn_valid(frames[i]) ? mfn_to_page(frames[i]) : NULL;
 		if (!pg || get_page_and_type(pg, d, PGT_seg_desc_page))
 			goto bad;
-		if (!check_frame(frames[i], i + 1 < nr ? 512
-						       : (unsigned int)(entries - i * 512))) {
+		if (!check_frame(frames[i],
+				 i + 1 < nr
+					 ? 512
+					 : (unsigned int)(entries - i * 512))) {
 			put_page_and_type(pg);
 			goto bad;
 		}
