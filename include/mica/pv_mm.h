@@ -77,4 +77,7 @@ int pv_unpin_table(struct domain *d, mfn_t mfn);
  */
 void pv_relinquish_page_types(struct domain *d);
 
+/* The kernel reloads cr3 when v, running, got a new page-table base. */
+void arch_pv_load_cr3(struct vcpu *v);
+
 #endif
