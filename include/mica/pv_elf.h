@@ -10,7 +10,7 @@
  * size, offset and address is checked, with overflow-safe arithmetic,
  * against the file and against the guest's half of the address space. A
  * malformed or hostile image is refused with one printk naming the
- * problem, prefixed by the caller's `who` ("(d1) "), and an error:
+ * problem, prefixed by the caller's `who` ("(d1)"), and an error:
  *
  *     (d1) bad guest ELF: PT_LOAD segment 2 runs past the end of the file
  *
@@ -60,7 +60,7 @@ struct pv_elf_segment {
 struct pv_elf {
 	const uint8_t *image;
 	size_t size;
-	const char *who; /* message prefix */
+	char who[24]; /* message prefix: "(d1) ", or empty */
 
 	/* Where and how it loads, with the defaults applied. */
 	unsigned long virt_base;

@@ -751,7 +751,9 @@ int pv_elf_parse(struct pv_elf *elf, const void *image, size_t size,
 	memset(elf, 0, sizeof(*elf));
 	elf->image = image;
 	elf->size = size;
-	elf->who = who ? who : "";
+	/* "(d1)" becomes the prefix "(d1) " of every message. */
+	if (who && *who)
+		snprintf(elf->who, sizeof(elf->who), "%s ", who);
 	rc = check_header(&p);
 	if (!rc)
 		rc = find_notes(&p);

@@ -119,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_begin(data, size);
 	memcpy(img, data, size);
-	rc = pv_elf_parse(&elf, img, size, "(d1) ");
+	rc = pv_elf_parse(&elf, img, size, "(d1)");
 	note("parse of %zu bytes: %d", size, rc);
 	if (rc) {
 		REQUIRE(rc == -ENOEXEC || rc == -EOPNOTSUPP, "error %d", rc);

@@ -22,6 +22,7 @@
 #include "harness.h"
 
 #define WHO "(d7) "
+#define WHO_ARG "(d7)"
 
 static struct gelf g;
 static struct gelf_out out;
@@ -37,7 +38,7 @@ static int setup(void **state)
 static int parse_out(void)
 {
 	log_reset();
-	return pv_elf_parse(&elf, out.buf, out.len, WHO);
+	return pv_elf_parse(&elf, out.buf, out.len, WHO_ARG);
 }
 
 static int parse(void)
