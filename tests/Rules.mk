@@ -66,6 +66,17 @@ $(HT)/test_pv_elf: $(ht-pv-elf-objs)
 # cmdline_parse() to walk.
 $(HT)/test_cmdline: $(HT)/kernel/cmdline.o
 
+# The PV domain builder on the host machine, with the loader, the image
+# builder and the log capture; it sees the library's debug build too.
+ht-pv-build-objs := $(patsubst %.c,$(HT)/%.o,kernel/pv/build.c kernel/pv/elf.c \
+	kernel/lib.c tests/host/guest_elf.c tests/host/harness.c)
+$(HT)/kernel/pv/build.o $(HT)/tests/host/test_pv_build.o: \
+	HT_CFLAGS += -DMICA_DEBUG -Ikernel/pv
+$(HT)/test_pv_build: $(HT)/tests/host/test_pv_build.o $(ht-pv-build-objs) \
+		$(BUILD)/host/libmica-mm-debug.a
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $^ -lcmocka
+
 # They see the library's debug build: boxed frame numbers, poison checks.
 $(patsubst $(HT)/test_%,$(HT)/tests/host/test_%.o,$(ht-mm-bins)): HT_CFLAGS += -DMICA_DEBUG
 $(ht-mm-bins): $(HT)/test_%: $(HT)/tests/host/test_%.o $(BUILD)/host/libmica-mm-debug.a
@@ -73,12 +84,13 @@ $(ht-mm-bins): $(HT)/test_%: $(HT)/tests/host/test_%.o $(BUILD)/host/libmica-mm-
 	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $^ -lcmocka
 
 -include $(ht-objs:.o=.d) $(ht-vsprintf:.o=.d) $(HT)/kernel/cmdline.d \
-	$(ht-efi-objs:.o=.d) $(ht-pv-elf-objs:.o=.d) \
+	$(ht-efi-objs:.o=.d) $(ht-pv-elf-objs:.o=.d) $(HT)/kernel/pv/build.d \
+	$(HT)/tests/host/test_pv_build.d \
 	$(patsubst %,$(HT)/tests/host/test_%.d,$(ht-tests) $(ht-mm-tests))
 
 .PHONY: host-test
-host-test: $(ht-bins) $(ht-mm-bins)
-	$(Q)bash tests/host/run.sh $(ht-bins) $(ht-mm-bins) \
+host-test: $(ht-bins) $(ht-mm-bins) $(HT)/test_pv_build
+	$(Q)bash tests/host/run.sh $(ht-bins) $(ht-mm-bins) $(HT)/test_pv_build \
 		-- scripts/check-cmdline-doc.sh
 
 # ---- fuzzing ----------------------------------------------------------------
