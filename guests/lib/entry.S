@@ -75,3 +75,17 @@ trap_common:
 	/* Back to user mode: only the hypervisor can switch page tables. */
 1:	pushq $0			/* iret flags: not VGCF_in_syscall */
 	jmp hypercall_page + __HYPERVISOR_iret * 32
+
+/*
+ * The syscall callback (CALLBACKTYPE_syscall): a syscall from guest user
+ * mode enters here in kernel mode with rcx, r11 and then rip, cs, rflags,
+ * rsp, ss on the kernel stack, all the user's, and no error code. It goes
+ * through trap_handler() as vector TRAP_SYSCALL.
+ */
+	.globl syscall_entry
+syscall_entry:
+	pop %rcx
+	pop %r11
+	pushq $0
+	pushq $256
+	jmp trap_common

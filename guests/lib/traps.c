@@ -19,6 +19,8 @@ static const char *const names[32] = {
 
 static const char *vector_name(unsigned int v)
 {
+	if (v == TRAP_SYSCALL)
+		return "syscall";
 	return v < 32 && names[v] ? names[v] : "int";
 }
 

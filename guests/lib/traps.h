@@ -84,4 +84,8 @@ int probe_write(volatile void *p, uint64_t val);
 extern const char trap_entry_base[];
 #define TRAP_ENTRY_SIZE 16
 
+/* The syscall callback's entry, which reports as this vector. */
+extern const char syscall_entry[];
+#define TRAP_SYSCALL 256
+
 #endif
