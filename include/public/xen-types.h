@@ -16,8 +16,11 @@
 #define xen_mk_uint(x) x
 #define xen_mk_ulong(x) x
 #else
-#define xen_mk_uint(x) x##U
-#define xen_mk_ulong(x) x##UL
+/* Two steps, so that a macro argument is expanded before the suffix. */
+#define __xen_mk_uint(x) x##U
+#define __xen_mk_ulong(x) x##UL
+#define xen_mk_uint(x) __xen_mk_uint(x)
+#define xen_mk_ulong(x) __xen_mk_ulong(x)
 
 #include <stddef.h>
 #include <stdint.h>

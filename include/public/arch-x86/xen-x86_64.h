@@ -146,6 +146,7 @@ XEN_ABI_OFFSET(struct cpu_user_regs, saved_upcall_mask, 140);
 XEN_ABI_OFFSET(struct cpu_user_regs, rflags, 144);
 XEN_ABI_OFFSET(struct cpu_user_regs, ss, 160);
 XEN_ABI_SIZE(struct arch_vcpu_info, 16);
+XEN_ABI_CHECK(MACH2PHYS_NR_ENTRIES == 1UL << 35);
 
 #endif /* !__ASSEMBLER__ */
 
