@@ -1,2 +1,2 @@
 obj-y += arch.o domain.o event.o grant.o hypercall.o sched.o time.o traps.o
-obj-y += descriptor.o stubs.o
+obj-y += descriptor.o stubs.o pv_selftest.o
