@@ -141,7 +141,7 @@ host: $(BUILD)/host/libmica-mm.a $(BUILD)/host/libmica-mm-debug.a
 # Every C file as the committed .clang-format lays it out: tracked files and
 # new ones not yet added, so that a file is formatted before its first commit.
 format-srcs = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || \
-	find boot kernel mm drivers include tests tools -name '*.[ch]')
+	find boot kernel mm drivers include tests tools guests -name '*.[ch]')
 
 .PHONY: format format-check
 format:
@@ -155,5 +155,6 @@ format-check:
 # check, bench and debug targets (scripts/Rules.mk).
 include tests/Rules.mk
 include scripts/Rules.mk
+include guests/Rules.mk
 include efi/Rules.mk
 -include tools/Rules.mk

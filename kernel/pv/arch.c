@@ -162,3 +162,18 @@ void pv_fpu_switch(struct vcpu *prev, struct vcpu *next)
 			write_cr0(read_cr0() | X86_CR0_TS);
 	}
 }
+
+bool pv_m2p_ready;
+
+/* The M2P exists from boot, so that self tests see it as guests will. */
+static int pv_m2p_init(void)
+{
+	int rc = paging_m2p_init();
+
+	if (rc)
+		printk(LOG_ERR "pv: no memory for the M2P (%d): no guests\n",
+		       rc);
+	pv_m2p_ready = !rc;
+	return rc;
+}
+__initcall(pv_m2p_init, INIT_LATE);

@@ -137,8 +137,8 @@ bool pv_create_boot_domains(void)
 	unsigned int id = initial ? 0 : 1, built = 0;
 	int rc;
 
-	if (paging_m2p_init()) {
-		printk(LOG_ERR "pv: no memory for the M2P: no guests\n");
+	if (!pv_m2p_ready) {
+		printk(LOG_ERR "pv: no M2P: no guests\n");
 		return false;
 	}
 	for (unsigned int i = 0; i < boot_info->nr_modules; i++, id++) {

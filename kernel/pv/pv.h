@@ -34,7 +34,8 @@ long do_grant_table_op(unsigned long cmd, unsigned long arg,
 		       unsigned long count);
 void grant_table_destroy(struct domain *d);
 
-/* arch.c: the CPU state of a vCPU */
+/* arch.c: the CPU state of a vCPU; whether the M2P is there */
+extern bool pv_m2p_ready;
 int pv_load_user_gs_sel(struct vcpu *v, uint16_t sel);
 void pv_release_gdt(struct vcpu *v);
 void pv_fpu_switch(struct vcpu *prev, struct vcpu *next);

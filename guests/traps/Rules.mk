@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: MIT
+obj-y += traps.o
+obj-y += user.o
