@@ -17,7 +17,8 @@
  * Addresses follow Xen's rule, not p_vaddr: a segment is loaded at
  * p_paddr + VIRT_BASE - PADDR_OFFSET (PADDR_OFFSET defaults to 0 with the
  * notes, to VIRT_BASE with __xen_guest; VIRT_BASE to 0), which is p_vaddr
- * for every kernel that links its p_paddr as Xen expects.
+ * for every kernel that links its p_paddr as Xen expects (Linux's per-CPU
+ * segment, at p_vaddr 0, is one that loads by its p_paddr).
  *
  * The parsed struct points into the image, which must outlive it.
  * pv_elf_load() then copies the segments into the guest through a

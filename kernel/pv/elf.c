@@ -666,8 +666,12 @@ static int load_segments(struct parse *p)
 					"PT_LOAD segment %u overlaps an earlier one at %#lx",
 					i, o->va);
 		}
+		/*
+		 * Only a note: Linux's per-CPU segment has p_vaddr 0 and
+		 * is loaded by its p_paddr, as here.
+		 */
 		if (s->va != ph.p_vaddr)
-			printk(LOG_WARN
+			printk(LOG_DEBUG
 			       "%sguest ELF: segment %u loads at %#lx (p_paddr + VIRT_BASE - PADDR_OFFSET), not at its p_vaddr %#lx\n",
 			       elf->who, i, s->va, (unsigned long)ph.p_vaddr);
 		if (!elf->nr_segs || s->va < elf->virt_kstart)
