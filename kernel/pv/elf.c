@@ -19,7 +19,9 @@
 struct parse {
 	struct pv_elf *elf;
 	Elf64_Ehdr eh;
-	bool have_base, have_offset, have_entry, have_hypercall, have_p2m;
+	/* Numeric notes (or __xen_guest values) by note type, as given. */
+	uint64_t num[XEN_ELFNOTE_MAX + 1];
+	bool have[XEN_ELFNOTE_MAX + 1];
 	unsigned int nr_notes; /* every note, whatever its name */
 	unsigned int nr_xen;   /* the Xen ones */
 };
@@ -153,108 +155,52 @@ static int string(const struct pv_elf *elf, const uint8_t *desc,
 	return 0;
 }
 
-/* The notes mica reads, by the name messages give them; NULL: ignored. */
-static const char *note_name(uint32_t type)
-{
-	switch (type) {
-	case XEN_ELFNOTE_ENTRY:
-		return "ENTRY";
-	case XEN_ELFNOTE_HYPERCALL_PAGE:
-		return "HYPERCALL_PAGE";
-	case XEN_ELFNOTE_VIRT_BASE:
-		return "VIRT_BASE";
-	case XEN_ELFNOTE_PADDR_OFFSET:
-		return "PADDR_OFFSET";
-	case XEN_ELFNOTE_XEN_VERSION:
-		return "XEN_VERSION";
-	case XEN_ELFNOTE_GUEST_OS:
-		return "GUEST_OS";
-	case XEN_ELFNOTE_GUEST_VERSION:
-		return "GUEST_VERSION";
-	case XEN_ELFNOTE_LOADER:
-		return "LOADER";
-	case XEN_ELFNOTE_PAE_MODE:
-		return "PAE_MODE";
-	case XEN_ELFNOTE_FEATURES:
-		return "FEATURES";
-	case XEN_ELFNOTE_BSD_SYMTAB:
-		return "BSD_SYMTAB";
-	case XEN_ELFNOTE_INIT_P2M:
-		return "INIT_P2M";
-	case XEN_ELFNOTE_SUPPORTED_FEATURES:
-		return "SUPPORTED_FEATURES";
-	case XEN_ELFNOTE_PHYS32_ENTRY:
-		return "PHYS32_ENTRY";
-	default:
-		/* HV_START_LOW, L1_MFN_VALID, ...: nothing x86-64 PV uses. */
-		return NULL;
-	}
-}
+/*
+ * The notes mica reads, by the names messages give them. Others
+ * (HV_START_LOW, L1_MFN_VALID, ...) are nothing x86-64 PV uses.
+ */
+static const char *const note_names[XEN_ELFNOTE_MAX + 1] = {
+	[XEN_ELFNOTE_ENTRY] = "ENTRY",
+	[XEN_ELFNOTE_HYPERCALL_PAGE] = "HYPERCALL_PAGE",
+	[XEN_ELFNOTE_VIRT_BASE] = "VIRT_BASE",
+	[XEN_ELFNOTE_PADDR_OFFSET] = "PADDR_OFFSET",
+	[XEN_ELFNOTE_XEN_VERSION] = "XEN_VERSION",
+	[XEN_ELFNOTE_GUEST_OS] = "GUEST_OS",
+	[XEN_ELFNOTE_GUEST_VERSION] = "GUEST_VERSION",
+	[XEN_ELFNOTE_LOADER] = "LOADER",
+	[XEN_ELFNOTE_PAE_MODE] = "PAE_MODE",
+	[XEN_ELFNOTE_FEATURES] = "FEATURES",
+	[XEN_ELFNOTE_BSD_SYMTAB] = "BSD_SYMTAB",
+	[XEN_ELFNOTE_INIT_P2M] = "INIT_P2M",
+	[XEN_ELFNOTE_SUPPORTED_FEATURES] = "SUPPORTED_FEATURES",
+	[XEN_ELFNOTE_PHYS32_ENTRY] = "PHYS32_ENTRY",
+};
 
+/* A string note (types XEN_VERSION to BSD_SYMTAB) of len bytes. */
 static int string_note(struct pv_elf *elf, uint32_t type, const char *s,
 		       size_t len)
 {
-	switch (type) {
-	case XEN_ELFNOTE_XEN_VERSION:
-		keep(elf->xen_version, s, len);
-		break;
-	case XEN_ELFNOTE_GUEST_OS:
-		keep(elf->guest_os, s, len);
-		break;
-	case XEN_ELFNOTE_GUEST_VERSION:
-		keep(elf->guest_version, s, len);
-		break;
-	case XEN_ELFNOTE_LOADER:
-		keep(elf->loader, s, len);
-		break;
-	case XEN_ELFNOTE_PAE_MODE:
-		keep(elf->pae_mode, s, len);
-		break;
-	case XEN_ELFNOTE_FEATURES:
+	char *const kept[XEN_ELFNOTE_MAX + 1] = {
+		[XEN_ELFNOTE_XEN_VERSION] = elf->xen_version,
+		[XEN_ELFNOTE_GUEST_OS] = elf->guest_os,
+		[XEN_ELFNOTE_GUEST_VERSION] = elf->guest_version,
+		[XEN_ELFNOTE_LOADER] = elf->loader,
+		[XEN_ELFNOTE_PAE_MODE] = elf->pae_mode,
+	};
+
+	if (type == XEN_ELFNOTE_FEATURES)
 		return parse_features(elf, s, len);
-	case XEN_ELFNOTE_BSD_SYMTAB:
+	if (type == XEN_ELFNOTE_BSD_SYMTAB)
 		elf->bsd_symtab = !strcmp(s, "yes");
-		break;
-	}
+	else
+		keep(kept[type], s, len);
 	return 0;
-}
-
-static void number_note(struct parse *p, uint32_t type, uint64_t v)
-{
-	struct pv_elf *elf = p->elf;
-
-	switch (type) {
-	case XEN_ELFNOTE_ENTRY:
-		elf->virt_entry = v;
-		p->have_entry = true;
-		break;
-	case XEN_ELFNOTE_HYPERCALL_PAGE:
-		elf->virt_hypercall = v;
-		p->have_hypercall = true;
-		break;
-	case XEN_ELFNOTE_VIRT_BASE:
-		elf->virt_base = v;
-		p->have_base = true;
-		break;
-	case XEN_ELFNOTE_PADDR_OFFSET:
-		elf->elf_paddr_offset = v;
-		p->have_offset = true;
-		break;
-	case XEN_ELFNOTE_INIT_P2M:
-		elf->p2m_base = v;
-		p->have_p2m = true;
-		break;
-	case XEN_ELFNOTE_PHYS32_ENTRY:
-		elf->phys32_entry = (uint32_t)v;
-		elf->has_phys32_entry = true;
-		break;
-	}
 }
 
 static int xen_note(struct parse *p, uint32_t type, const uint8_t *desc,
 		    uint32_t descsz)
 {
-	const char *name = note_name(type);
+	const char *name = type <= XEN_ELFNOTE_MAX ? note_names[type] : NULL;
 	struct pv_elf *elf = p->elf;
 	uint32_t map;
 	uint64_t v;
@@ -281,9 +227,11 @@ static int xen_note(struct parse *p, uint32_t type, const uint8_t *desc,
 		return 0;
 	default:
 		rc = numeric(elf, desc, descsz, name, &v);
-		if (!rc)
-			number_note(p, type, v);
-		return rc;
+		if (rc)
+			return rc;
+		p->num[type] = v;
+		p->have[type] = true;
+		return 0;
 	}
 }
 
@@ -354,51 +302,55 @@ static bool legacy_number(const char *s, uint64_t *v)
 	return end != s && !*end;
 }
 
+/* The legacy keys, by the note that replaced each. */
+static const struct {
+	const char *key;
+	uint32_t type;
+} legacy_keys[] = {
+	{"GUEST_OS", XEN_ELFNOTE_GUEST_OS},
+	{"GUEST_VER", XEN_ELFNOTE_GUEST_VERSION},
+	{"XEN_VER", XEN_ELFNOTE_XEN_VERSION},
+	{"LOADER", XEN_ELFNOTE_LOADER},
+	{"PAE", XEN_ELFNOTE_PAE_MODE},
+	{"FEATURES", XEN_ELFNOTE_FEATURES},
+	{"BSD_SYMTAB", XEN_ELFNOTE_BSD_SYMTAB},
+	{"VIRT_BASE", XEN_ELFNOTE_VIRT_BASE},
+	{"VIRT_ENTRY", XEN_ELFNOTE_ENTRY},
+	{"ELF_PADDR_OFFSET", XEN_ELFNOTE_PADDR_OFFSET},
+	{"HYPERCALL_PAGE", XEN_ELFNOTE_HYPERCALL_PAGE},
+};
+
 static int legacy_entry(struct parse *p, const char *key, const char *val)
 {
-	static const char *const numbers[] = {"VIRT_BASE", "VIRT_ENTRY",
-					      "ELF_PADDR_OFFSET",
-					      "HYPERCALL_PAGE"};
-	struct pv_elf *elf = p->elf;
-	uint64_t v = 0;
+	uint32_t type = 0;
+	uint64_t v;
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(numbers); i++)
-		if (!strcmp(key, numbers[i]) && !legacy_number(val, &v))
-			return bad(elf, "__xen_guest: %s=%s is not a number",
-				   key, val);
-	if (!strcmp(key, "GUEST_OS"))
-		keep(elf->guest_os, val, strlen(val));
-	else if (!strcmp(key, "GUEST_VER"))
-		keep(elf->guest_version, val, strlen(val));
-	else if (!strcmp(key, "XEN_VER"))
-		keep(elf->xen_version, val, strlen(val));
-	else if (!strcmp(key, "LOADER"))
-		keep(elf->loader, val, strlen(val));
-	else if (!strcmp(key, "PAE"))
-		keep(elf->pae_mode, val, strlen(val));
-	else if (!strcmp(key, "BSD_SYMTAB"))
-		elf->bsd_symtab = true;
-	else if (!strcmp(key, "FEATURES"))
-		return parse_features(elf, val, strlen(val));
-	else if (!strcmp(key, "VIRT_BASE")) {
-		elf->virt_base = v;
-		p->have_base = true;
-	} else if (!strcmp(key, "VIRT_ENTRY")) {
-		elf->virt_entry = v;
-		p->have_entry = true;
-	} else if (!strcmp(key, "ELF_PADDR_OFFSET")) {
-		elf->elf_paddr_offset = v;
-		p->have_offset = true;
-	} else if (!strcmp(key, "HYPERCALL_PAGE")) {
-		/* A page number from VIRT_BASE: made an address in finish(). */
+	for (unsigned int i = 0; i < ARRAY_SIZE(legacy_keys); i++)
+		if (!strcmp(key, legacy_keys[i].key))
+			type = legacy_keys[i].type;
+	switch (type) {
+	case 0:
+		return 0; /* a key mica does not use */
+	case XEN_ELFNOTE_BSD_SYMTAB:
+		/* Its presence says yes. */
+		return string_note(p->elf, type, "yes", 3);
+	case XEN_ELFNOTE_XEN_VERSION ... XEN_ELFNOTE_FEATURES:
+		return string_note(p->elf, type, val, strlen(val));
+	}
+	if (!legacy_number(val, &v))
+		return bad(p->elf, "__xen_guest: %s=%s is not a number", key,
+			   val);
+	/* A page number from VIRT_BASE: made an address in check_xen_info(). */
+	if (type == XEN_ELFNOTE_HYPERCALL_PAGE) {
 		if (v >> (64 - PAGE_SHIFT))
 			return bad(
-				elf,
+				p->elf,
 				"__xen_guest: HYPERCALL_PAGE=%s is too large",
 				val);
-		elf->virt_hypercall = v << PAGE_SHIFT;
-		p->have_hypercall = true;
+		v <<= PAGE_SHIFT;
 	}
+	p->num[type] = v;
+	p->have[type] = true;
 	return 0;
 }
 
@@ -522,10 +474,31 @@ static int find_notes(struct parse *p)
 
 /* ---- the image ---- */
 
+/* A header table: its count, its entry size and its place in the file. */
+static int check_table(const struct pv_elf *elf, const char *what,
+		       const char *entsize_field, uint64_t off, unsigned int n,
+		       unsigned int entsize, size_t want, unsigned int max)
+{
+	if (!n)
+		return 0;
+	if (n > max)
+		return bad(elf, "%u %s headers, more than %u", n, what, max);
+	if (entsize != want)
+		return bad(elf, "%s is %u, not %zu", entsize_field, entsize,
+			   want);
+	if (off % 8 || !in_file(elf, off, (uint64_t)n * want))
+		return bad(
+			elf,
+			"the %s header table (at %#lx) is misaligned or runs past the end of the file",
+			what, (unsigned long)off);
+	return 0;
+}
+
 static int check_header(struct parse *p)
 {
 	const struct pv_elf *elf = p->elf;
 	const Elf64_Ehdr *eh = &p->eh;
+	int rc;
 
 	if (elf->size < sizeof(*eh))
 		return bad(elf, "%zu bytes, too short for an ELF header",
@@ -552,35 +525,21 @@ static int check_header(struct parse *p)
 
 	if (!eh->e_phnum)
 		return bad(elf, "no program headers");
-	if (eh->e_phnum > PV_ELF_MAX_PHDRS)
-		return bad(elf, "%u program headers, more than %u", eh->e_phnum,
-			   PV_ELF_MAX_PHDRS);
-	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return bad(elf, "e_phentsize is %u, not %zu", eh->e_phentsize,
-			   sizeof(Elf64_Phdr));
-	if (eh->e_phoff % 8 ||
-	    !in_file(elf, eh->e_phoff, eh->e_phnum * sizeof(Elf64_Phdr)))
-		return bad(
-			elf,
-			"the program header table (at %#lx) is misaligned or runs past the end of the file",
-			(unsigned long)eh->e_phoff);
-
+	rc = check_table(elf, "program", "e_phentsize", eh->e_phoff,
+			 eh->e_phnum, eh->e_phentsize, sizeof(Elf64_Phdr),
+			 PV_ELF_MAX_PHDRS);
 	/* e_shnum 0: no sections (or extended numbering, not read). */
-	if (!eh->e_shnum)
-		return 0;
-	if (eh->e_shnum > PV_ELF_MAX_SHDRS)
-		return bad(elf, "%u section headers, more than %u", eh->e_shnum,
-			   PV_ELF_MAX_SHDRS);
-	if (eh->e_shentsize != sizeof(Elf64_Shdr))
-		return bad(elf, "e_shentsize is %u, not %zu", eh->e_shentsize,
-			   sizeof(Elf64_Shdr));
-	if (eh->e_shoff % 8 ||
-	    !in_file(elf, eh->e_shoff, eh->e_shnum * sizeof(Elf64_Shdr)))
-		return bad(
-			elf,
-			"the section header table (at %#lx) is misaligned or runs past the end of the file",
-			(unsigned long)eh->e_shoff);
-	return 0;
+	if (!rc)
+		rc = check_table(elf, "section", "e_shentsize", eh->e_shoff,
+				 eh->e_shnum, eh->e_shentsize,
+				 sizeof(Elf64_Shdr), PV_ELF_MAX_SHDRS);
+	return rc;
+}
+
+static unsigned long value(const struct parse *p, uint32_t type,
+			   unsigned long dflt)
+{
+	return p->have[type] ? p->num[type] : dflt;
 }
 
 /* Whether the Xen information makes it a PV kernel Xen would load. */
@@ -601,15 +560,21 @@ static int check_xen_info(struct parse *p)
 	if (!has_prefix(elf->xen_version, "xen-3.0"))
 		return bad(elf, "built for Xen version \"%s\", not xen-3.0",
 			   elf->xen_version);
-	if (p->have_offset && !p->have_base)
+	if (p->have[XEN_ELFNOTE_PADDR_OFFSET] &&
+	    !p->have[XEN_ELFNOTE_VIRT_BASE])
 		return bad(elf, "PADDR_OFFSET is given without VIRT_BASE");
-	if (!p->have_base)
-		elf->virt_base = 0;
-	/* __xen_guest kernels put their VAs in p_paddr. */
-	if (!p->have_offset)
-		elf->elf_paddr_offset = elf->legacy ? elf->virt_base : 0;
-	if (elf->legacy && p->have_hypercall)
+	/* The values, with Xen's defaults; __xen_guest puts VAs in p_paddr. */
+	elf->virt_base = value(p, XEN_ELFNOTE_VIRT_BASE, 0);
+	elf->elf_paddr_offset = value(p, XEN_ELFNOTE_PADDR_OFFSET,
+				      elf->legacy ? elf->virt_base : 0);
+	elf->virt_entry = value(p, XEN_ELFNOTE_ENTRY, p->eh.e_entry);
+	elf->virt_hypercall =
+		value(p, XEN_ELFNOTE_HYPERCALL_PAGE, PV_ELF_UNSET);
+	if (elf->legacy && p->have[XEN_ELFNOTE_HYPERCALL_PAGE])
 		elf->virt_hypercall += elf->virt_base;
+	elf->p2m_base = value(p, XEN_ELFNOTE_INIT_P2M, PV_ELF_UNSET);
+	elf->has_phys32_entry = p->have[XEN_ELFNOTE_PHYS32_ENTRY];
+	elf->phys32_entry = (uint32_t)p->num[XEN_ELFNOTE_PHYS32_ENTRY];
 	return 0;
 }
 
@@ -690,8 +655,6 @@ static int check_addresses(struct parse *p)
 	struct pv_elf *elf = p->elf;
 	bool entry_ok = false;
 
-	if (!p->have_entry)
-		elf->virt_entry = p->eh.e_entry;
 	if (!IS_ALIGNED(elf->virt_base, PAGE_SIZE))
 		return bad(elf, "VIRT_BASE %#lx is not page-aligned",
 			   elf->virt_base);
@@ -713,20 +676,17 @@ static int check_addresses(struct parse *p)
 			elf,
 			"the entry point %#lx is not in the file bytes of any PT_LOAD segment",
 			elf->virt_entry);
-	if (!p->have_hypercall) {
-		elf->virt_hypercall = PV_ELF_UNSET;
-	} else if (!IS_ALIGNED(elf->virt_hypercall, PAGE_SIZE) ||
-		   elf->virt_hypercall < elf->virt_kstart ||
-		   elf->virt_hypercall >= elf->virt_kend) {
+	if (p->have[XEN_ELFNOTE_HYPERCALL_PAGE] &&
+	    (!IS_ALIGNED(elf->virt_hypercall, PAGE_SIZE) ||
+	     elf->virt_hypercall < elf->virt_kstart ||
+	     elf->virt_hypercall >= elf->virt_kend)) {
 		return bad(
 			elf,
 			"HYPERCALL_PAGE %#lx is not a page-aligned address inside the image [%#lx, %#lx)",
 			elf->virt_hypercall, elf->virt_kstart, elf->virt_kend);
 	}
-	if (!p->have_p2m)
-		elf->p2m_base = PV_ELF_UNSET;
-	else if (elf->p2m_base >= elf->virt_kstart &&
-		 elf->p2m_base < elf->virt_kend)
+	if (p->have[XEN_ELFNOTE_INIT_P2M] &&
+	    elf->p2m_base >= elf->virt_kstart && elf->p2m_base < elf->virt_kend)
 		return bad(elf, "INIT_P2M %#lx lies inside the image",
 			   elf->p2m_base);
 	return 0;

@@ -173,6 +173,15 @@ static int build(unsigned long nr_pages, const char *cmdline)
 	return pv_build(&dom, &elf, nr_pages, cmdline);
 }
 
+/* A build that fails with rc, saying msg (unless NULL), holding nothing. */
+static void build_refused(unsigned long nr_pages, int rc, const char *msg)
+{
+	assert_int_equal(build(nr_pages, NULL), rc);
+	if (msg && !log_has(LOGLVL_ERR, msg))
+		fail_msg("no error \"%s\"; log: %s", msg, test_log);
+	assert_nothing_held();
+}
+
 /* ---- the guest's view: its page tables ---- */
 
 static uint64_t entry(mfn_t table, unsigned int slot)
@@ -667,16 +676,14 @@ static void test_image_does_not_fit(void **state)
 {
 	/* 1 MiB: the 4 MiB region does not fit. */
 	new_domain(false, MiB_PAGES(1));
-	assert_int_equal(build(MiB_PAGES(1), NULL), -ENOMEM);
-	assert_true(log_has(
-		LOGLVL_ERR,
-		"(d3) the kernel, its p2m, start_info, page tables and stack need more than the domain's 256 pages"));
-	assert_nothing_held();
+	build_refused(
+		MiB_PAGES(1), -ENOMEM,
+		"(d3) the kernel, its p2m, start_info, page tables and stack need more than the domain's 256 pages");
 	/* A 1 GiB bss: refused before the table search. */
 	g.seg[1].memsz = 1UL << 30;
 	new_domain(false, MiB_PAGES(64));
-	assert_int_equal(build(MiB_PAGES(64), NULL), -ENOMEM);
-	assert_nothing_held();
+	build_refused(MiB_PAGES(64), -ENOMEM,
+		      "need more than the domain's 16384 pages");
 }
 
 static void test_out_of_memory(void **state)
@@ -685,13 +692,11 @@ static void test_out_of_memory(void **state)
 	const unsigned long nr = MACHINE_FRAMES + 1000;
 
 	new_domain(false, nr);
-	assert_int_equal(build(nr, NULL), -ENOMEM);
-	assert_true(log_has(LOGLVL_ERR, "(d3) out of memory"));
-	assert_nothing_held();
+	build_refused(nr, -ENOMEM, "(d3) out of memory");
 	/* max_pages below the size: assign refuses part-way. */
 	new_domain(false, MiB_PAGES(8));
-	assert_int_equal(build(MiB_PAGES(16), NULL), -ENOMEM);
-	assert_nothing_held();
+	build_refused(MiB_PAGES(16), -ENOMEM,
+		      "(d3) out of memory for its 4096 pages");
 }
 
 static void test_out_of_memory_in_4k(void **state)
@@ -703,32 +708,27 @@ static void test_out_of_memory_in_4k(void **state)
 	assert_int_equal(host_machine_init_ranges(4096, r, ARRAY_SIZE(r)), 0);
 	free_at_start = heap_free_pages();
 	new_domain(false, 2048);
-	assert_int_equal(build(2048, NULL), -ENOMEM);
-	assert_nothing_held();
+	build_refused(2048, -ENOMEM, "(d3) out of memory for its 2048 pages");
 }
 
 static void test_tables_refused(void **state)
 {
 	new_domain(false, MiB_PAGES(16));
 	pin_rc = -EINVAL;
-	assert_int_equal(build(MiB_PAGES(16), NULL), -EINVAL);
-	assert_true(
-		log_has(LOGLVL_ERR,
-			"(d3) its bootstrap page tables were refused (-22)"));
-	assert_nothing_held();
+	build_refused(MiB_PAGES(16), -EINVAL,
+		      "(d3) its bootstrap page tables were refused (-22)");
 	/* The pin works, the guest_table reference does not: unpinned again. */
 	new_domain(false, MiB_PAGES(16));
 	ref_rc = -EINVAL;
-	assert_int_equal(build(MiB_PAGES(16), NULL), -EINVAL);
-	assert_nothing_held();
+	build_refused(MiB_PAGES(16), -EINVAL, NULL);
 }
 
 static void test_no_event_channels(void **state)
 {
 	new_domain(false, MiB_PAGES(16));
 	port_rc = -ENOSPC;
-	assert_int_equal(build(MiB_PAGES(16), NULL), -ENOSPC);
-	assert_nothing_held();
+	build_refused(MiB_PAGES(16), -ENOSPC,
+		      "(d3) no event channels for the console and xenstore");
 }
 
 static void test_domain_not_new(void **state)
@@ -749,21 +749,16 @@ static void test_dom0_features(void **state)
 	/* Says what it supports, and dom0 is not among it. */
 	gelf_note_u32(&g, XEN_ELFNOTE_SUPPORTED_FEATURES, 1U << 5);
 	new_domain(true, MiB_PAGES(16));
-	assert_int_equal(build(MiB_PAGES(16), NULL), -EINVAL);
-	assert_true(log_has(
-		LOGLVL_ERR,
-		"(d3) the kernel does not support running as the initial domain"));
-	assert_nothing_held();
+	build_refused(
+		MiB_PAGES(16), -EINVAL,
+		"(d3) the kernel does not support running as the initial domain");
 	/* Requires dom0, built as an ordinary domain. */
 	gelf_typical(&g);
 	gelf_drop(&g, XEN_ELFNOTE_FEATURES);
 	gelf_note_str(&g, XEN_ELFNOTE_FEATURES, "!dom0");
 	new_domain(false, MiB_PAGES(16));
-	assert_int_equal(build(MiB_PAGES(16), NULL), -EINVAL);
-	assert_true(
-		log_has(LOGLVL_ERR,
-			"(d3) the kernel requires being the initial domain"));
-	assert_nothing_held();
+	build_refused(MiB_PAGES(16), -EINVAL,
+		      "(d3) the kernel requires being the initial domain");
 	/* ... and as the initial domain it is fine. */
 	new_domain(true, MiB_PAGES(16));
 	assert_int_equal(build(MiB_PAGES(16), NULL), 0);
@@ -782,11 +777,8 @@ static void test_region_leaves_address_space(void **state)
 	gelf_note_str(&g, XEN_ELFNOTE_XEN_VERSION, "xen-3.0");
 	gelf_note_u64(&g, XEN_ELFNOTE_VIRT_BASE, 0xffffffffffe00000UL);
 	new_domain(false, MiB_PAGES(16));
-	assert_int_equal(build(MiB_PAGES(16), NULL), -EINVAL);
-	assert_true(log_has(
-		LOGLVL_ERR,
-		"would run past the guest's part of the address space"));
-	assert_nothing_held();
+	build_refused(MiB_PAGES(16), -EINVAL,
+		      "would run past the guest's part of the address space");
 
 	/* A low-half kernel 64 KiB below 2^47: its region would cross it. */
 	gelf_empty(&g);

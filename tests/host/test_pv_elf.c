@@ -342,7 +342,16 @@ struct refusal {
 	void (*patch)(struct gelf_out *o); /* on the image, after */
 	const char *msg;
 	int rc;
+	/* Or a header field of width bytes at offset at set to val. */
+	size_t at;
+	unsigned int width;
+	uint64_t val;
 };
+
+#define FIELD(name, at, width, val, msg)                        \
+	{                                                       \
+		name, NULL, NULL, msg, -ENOEXEC, at, width, val \
+	}
 
 static void p_short(struct gelf_out *o)
 {
@@ -360,10 +369,6 @@ static void p_big_endian(struct gelf_out *o)
 {
 	o->buf[5] = 2;
 }
-static void p_version(struct gelf_out *o)
-{
-	gelf_put32(o, GE_EH_VERSION, 2);
-}
 static void m_et_dyn(void)
 {
 	g.type = 3;
@@ -372,41 +377,9 @@ static void m_machine(void)
 {
 	g.machine = 3;
 }
-static void p_ehsize(struct gelf_out *o)
-{
-	gelf_put16(o, GE_EH_EHSIZE, 52);
-}
-static void p_no_phdrs(struct gelf_out *o)
-{
-	gelf_put16(o, GE_EH_PHNUM, 0);
-}
-static void p_many_phdrs(struct gelf_out *o)
-{
-	gelf_put16(o, GE_EH_PHNUM, 65);
-}
-static void p_phentsize(struct gelf_out *o)
-{
-	gelf_put16(o, GE_EH_PHENTSIZE, 32);
-}
 static void p_phoff_end(struct gelf_out *o)
 {
 	gelf_put64(o, GE_EH_PHOFF, o->len - 56);
-}
-static void p_phoff_wrap(struct gelf_out *o)
-{
-	gelf_put64(o, GE_EH_PHOFF, ~0UL - 7);
-}
-static void p_phoff_misaligned(struct gelf_out *o)
-{
-	gelf_put64(o, GE_EH_PHOFF, 68);
-}
-static void p_many_shdrs(struct gelf_out *o)
-{
-	gelf_put16(o, GE_EH_SHNUM, 4097);
-}
-static void p_shentsize(struct gelf_out *o)
-{
-	gelf_put16(o, GE_EH_SHENTSIZE, 40);
 }
 static void p_shoff_end(struct gelf_out *o)
 {
@@ -620,129 +593,134 @@ static void m_init_p2m_inside(void)
 
 static const struct refusal refusals[] = {
 	{"short", NULL, p_short, "40 bytes, too short for an ELF header",
-	 -ENOEXEC},
-	{"magic", NULL, p_magic, "not an ELF file", -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
+	{"magic", NULL, p_magic, "not an ELF file", -ENOEXEC, 0, 0, 0},
 	{"class32", NULL, p_class32, "not a 64-bit ELF file (class 1)",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"big-endian", NULL, p_big_endian, "not a little-endian ELF file",
-	 -ENOEXEC},
-	{"version", NULL, p_version, "ELF version 2, not 1", -ENOEXEC},
-	{"et-dyn", m_et_dyn, NULL, "not an executable (e_type 3)", -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
+	FIELD("version", GE_EH_VERSION, 4, 2, "ELF version 2, not 1"),
+	{"et-dyn", m_et_dyn, NULL, "not an executable (e_type 3)", -ENOEXEC, 0,
+	 0, 0},
 	{"machine", m_machine, NULL, "not an x86-64 ELF file (e_machine 3)",
-	 -ENOEXEC},
-	{"ehsize", NULL, p_ehsize, "e_ehsize is 52, not 64", -ENOEXEC},
-	{"no-phdrs", NULL, p_no_phdrs, "no program headers", -ENOEXEC},
-	{"many-phdrs", NULL, p_many_phdrs, "65 program headers, more than 64",
-	 -ENOEXEC},
-	{"phentsize", NULL, p_phentsize, "e_phentsize is 32, not 56", -ENOEXEC},
-	{"phoff-end", NULL, p_phoff_end, "the program header table", -ENOEXEC},
-	{"phoff-wrap", NULL, p_phoff_wrap, "the program header table",
-	 -ENOEXEC},
-	{"phoff-misaligned", NULL, p_phoff_misaligned,
-	 "program header table (at 0x44) is misaligned", -ENOEXEC},
-	{"many-shdrs", NULL, p_many_shdrs,
-	 "4097 section headers, more than 4096", -ENOEXEC},
-	{"shentsize", NULL, p_shentsize, "e_shentsize is 40, not 64", -ENOEXEC},
-	{"shoff-end", NULL, p_shoff_end, "the section header table", -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
+	FIELD("ehsize", GE_EH_EHSIZE, 2, 52, "e_ehsize is 52, not 64"),
+	FIELD("no-phdrs", GE_EH_PHNUM, 2, 0, "no program headers"),
+	FIELD("many-phdrs", GE_EH_PHNUM, 2, 65,
+	      "65 program headers, more than 64"),
+	FIELD("phentsize", GE_EH_PHENTSIZE, 2, 32, "e_phentsize is 32, not 56"),
+	{"phoff-end", NULL, p_phoff_end, "the program header table", -ENOEXEC,
+	 0, 0, 0},
+	FIELD("phoff-wrap", GE_EH_PHOFF, 8, ~0UL - 7,
+	      "the program header table"),
+	FIELD("phoff-misaligned", GE_EH_PHOFF, 8, 68,
+	      "program header table (at 0x44) is misaligned"),
+	FIELD("many-shdrs", GE_EH_SHNUM, 2, 4097,
+	      "4097 section headers, more than 4096"),
+	FIELD("shentsize", GE_EH_SHENTSIZE, 2, 40, "e_shentsize is 40, not 64"),
+	{"shoff-end", NULL, p_shoff_end, "the section header table", -ENOEXEC,
+	 0, 0, 0},
 	{"shstrtab-outside", m_legacy_only, p_shstrtab_outside,
 	 "the section name table (section 2) is not a string table inside the file",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"note-table-end", NULL, p_note_table_end,
-	 "PT_NOTE segment 2 runs past the end of the file", -ENOEXEC},
+	 "PT_NOTE segment 2 runs past the end of the file", -ENOEXEC, 0, 0, 0},
 	{"note-table-wrap", NULL, p_note_table_wrap,
-	 "PT_NOTE segment 2 runs past the end of the file", -ENOEXEC},
+	 "PT_NOTE segment 2 runs past the end of the file", -ENOEXEC, 0, 0, 0},
 	{"note-table-misaligned", NULL, p_note_table_misaligned,
-	 "PT_NOTE segment 2 is not 4-byte aligned", -ENOEXEC},
+	 "PT_NOTE segment 2 is not 4-byte aligned", -ENOEXEC, 0, 0, 0},
 	{"note-partial", NULL, p_note_partial,
-	 "PT_NOTE segment 2 ends in a partial note header", -ENOEXEC},
+	 "PT_NOTE segment 2 ends in a partial note header", -ENOEXEC, 0, 0, 0},
 	{"note-desc-long", NULL, p_note_desc_long,
-	 "runs past the end of its table", -ENOEXEC},
+	 "runs past the end of its table", -ENOEXEC, 0, 0, 0},
 	{"note-desc-huge", NULL, p_note_desc_huge,
-	 "runs past the end of its table", -ENOEXEC},
+	 "runs past the end of its table", -ENOEXEC, 0, 0, 0},
 	{"note-name-huge", NULL, p_note_name_huge,
-	 "runs past the end of its table", -ENOEXEC},
+	 "runs past the end of its table", -ENOEXEC, 0, 0, 0},
 	{"note-name-unterminated", m_note_name_unterminated, NULL,
-	 "has a name that is not NUL-terminated", -ENOEXEC},
+	 "has a name that is not NUL-terminated", -ENOEXEC, 0, 0, 0},
 	{"numeric-size", m_numeric_size, NULL,
-	 "note VIRT_BASE has a 2-byte value, not 4 or 8", -ENOEXEC},
+	 "note VIRT_BASE has a 2-byte value, not 4 or 8", -ENOEXEC, 0, 0, 0},
 	{"string-unterminated", m_string_unterminated, NULL,
-	 "note GUEST_OS is not a NUL-terminated string", -ENOEXEC},
+	 "note GUEST_OS is not a NUL-terminated string", -ENOEXEC, 0, 0, 0},
 	{"supported-features-size", m_supported_size, NULL,
-	 "note SUPPORTED_FEATURES is 6 bytes", -ENOEXEC},
-	{"many-notes", m_many_notes, NULL, "more than 1024 ELF notes",
-	 -ENOEXEC},
+	 "note SUPPORTED_FEATURES is 6 bytes", -ENOEXEC, 0, 0, 0},
+	{"many-notes", m_many_notes, NULL, "more than 1024 ELF notes", -ENOEXEC,
+	 0, 0, 0},
 	{"no-notes", m_no_notes, NULL,
 	 "no Xen ELF notes and no __xen_guest section: not a Xen PV kernel",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"foreign-notes-only", m_foreign_notes_only, NULL, "no Xen ELF notes",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"loader", m_no_loader, NULL,
 	 "built neither for the generic loader (LOADER \"\") nor as Linux (GUEST_OS \"mica-test\")",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"xen-version", m_xen_version, NULL,
-	 "built for Xen version \"xen-2.0\", not xen-3.0", -ENOEXEC},
+	 "built for Xen version \"xen-2.0\", not xen-3.0", -ENOEXEC, 0, 0, 0},
 	{"offset-without-base", m_offset_without_base, NULL,
-	 "PADDR_OFFSET is given without VIRT_BASE", -ENOEXEC},
+	 "PADDR_OFFSET is given without VIRT_BASE", -ENOEXEC, 0, 0, 0},
 	{"unknown-required", m_unknown_required, NULL,
 	 "requires the Xen feature 'no_such_feature', which is unknown",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"hvm-required", m_hvm_required, NULL,
 	 "requires the Xen feature hvm_callback_vector, which mica does not provide",
-	 -EOPNOTSUPP},
+	 -EOPNOTSUPP, 0, 0, 0},
 	{"filesz-above-memsz", m_filesz_above_memsz, NULL,
 	 "PT_LOAD segment 1 has p_filesz 0x7000 above its p_memsz 0x6000",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"segment-end", NULL, p_segment_end,
-	 "PT_LOAD segment 1 runs past the end of the file", -ENOEXEC},
+	 "PT_LOAD segment 1 runs past the end of the file", -ENOEXEC, 0, 0, 0},
 	{"segment-offset-wrap", NULL, p_segment_offset_wrap,
-	 "PT_LOAD segment 1 runs past the end of the file", -ENOEXEC},
+	 "PT_LOAD segment 1 runs past the end of the file", -ENOEXEC, 0, 0, 0},
 	{"segment-filesz-wrap", NULL, p_segment_filesz_wrap,
-	 "PT_LOAD segment 1 runs past the end of the file", -ENOEXEC},
+	 "PT_LOAD segment 1 runs past the end of the file", -ENOEXEC, 0, 0, 0},
 	{"align", m_align, NULL,
-	 "PT_LOAD segment 0 has p_align 0x3, not a power of two", -ENOEXEC},
+	 "PT_LOAD segment 0 has p_align 0x3, not a power of two", -ENOEXEC, 0,
+	 0, 0},
 	{"many-segments", m_many_segments, NULL,
-	 "more than 16 PT_LOAD segments", -ENOEXEC},
+	 "more than 16 PT_LOAD segments", -ENOEXEC, 0, 0, 0},
 	{"non-canonical", m_non_canonical, NULL,
 	 "PT_LOAD segment 2 at 0x900000000000 (0x1000 bytes) is not in the guest's part of the address space",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"hypervisor-hole", m_hypervisor_hole, NULL,
-	 "PT_LOAD segment 2 at 0xffff800000001000", -ENOEXEC},
+	 "PT_LOAD segment 2 at 0xffff800000001000", -ENOEXEC, 0, 0, 0},
 	{"hole-end", m_hole_end, NULL,
-	 "PT_LOAD segment 2 at 0xffff87fffffff000", -ENOEXEC},
+	 "PT_LOAD segment 2 at 0xffff87fffffff000", -ENOEXEC, 0, 0, 0},
 	{"ends-at-top", m_ends_at_top, NULL,
-	 "PT_LOAD segment 2 at 0xfffffffffffff000", -ENOEXEC},
+	 "PT_LOAD segment 2 at 0xfffffffffffff000", -ENOEXEC, 0, 0, 0},
 	{"crosses-low-half", m_crosses_low_half, NULL,
-	 "PT_LOAD segment 2 at 0x7ffffffff000", -ENOEXEC},
+	 "PT_LOAD segment 2 at 0x7ffffffff000", -ENOEXEC, 0, 0, 0},
 	{"overlap", m_overlap, NULL,
 	 "PT_LOAD segment 2 overlaps an earlier one at 0xffffffff80000000",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"none-loadable", m_none_loadable, NULL, "no loadable PT_LOAD segment",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"base-unaligned", m_base_unaligned, NULL,
-	 "VIRT_BASE 0xffffffff80000010 is not page-aligned", -ENOEXEC},
+	 "VIRT_BASE 0xffffffff80000010 is not page-aligned", -ENOEXEC, 0, 0, 0},
 	{"base-above-image", m_base_above_image, NULL,
 	 "the image starts at 0xffffffff80000000, below VIRT_BASE 0xffffffff80001000",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"range-crosses-hole", m_range_crosses_hole, NULL,
 	 "VIRT_BASE 0x400000 to the image's end 0xffffffff80008000 crosses",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"entry-outside", m_entry_outside, NULL,
 	 "the entry point 0xffffffff80009000 is not in the file bytes of any PT_LOAD segment",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"entry-in-bss", m_entry_in_bss, NULL,
 	 "the entry point 0xffffffff80003000 is not in the file bytes",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"entry-default-outside", m_entry_default_outside, NULL,
-	 "the entry point 0x1000 is not", -ENOEXEC},
+	 "the entry point 0x1000 is not", -ENOEXEC, 0, 0, 0},
 	{"hypercall-unaligned", m_hypercall_unaligned, NULL,
 	 "HYPERCALL_PAGE 0xffffffff80001008 is not a page-aligned address inside the image [0xffffffff80000000, 0xffffffff80008000)",
-	 -ENOEXEC},
+	 -ENOEXEC, 0, 0, 0},
 	{"hypercall-above", m_hypercall_above, NULL,
-	 "HYPERCALL_PAGE 0xffffffff80008000 is not", -ENOEXEC},
+	 "HYPERCALL_PAGE 0xffffffff80008000 is not", -ENOEXEC, 0, 0, 0},
 	{"hypercall-below", m_hypercall_below, NULL,
-	 "HYPERCALL_PAGE 0xffffffff7ffff000 is not", -ENOEXEC},
+	 "HYPERCALL_PAGE 0xffffffff7ffff000 is not", -ENOEXEC, 0, 0, 0},
 	{"init-p2m-inside", m_init_p2m_inside, NULL,
-	 "INIT_P2M 0xffffffff80003000 lies inside the image", -ENOEXEC},
+	 "INIT_P2M 0xffffffff80003000 lies inside the image", -ENOEXEC, 0, 0,
+	 0},
 };
 
 static void test_refusal(void **state)
@@ -757,6 +735,12 @@ static void test_refusal(void **state)
 	gelf_write(&g, &out);
 	if (r->patch)
 		r->patch(&out);
+	if (r->width == 2)
+		gelf_put16(&out, r->at, (uint16_t)r->val);
+	else if (r->width == 4)
+		gelf_put32(&out, r->at, (uint32_t)r->val);
+	else if (r->width == 8)
+		gelf_put64(&out, r->at, r->val);
 	rc = parse_out();
 	if (rc != want)
 		fail_msg("%s: returned %d, not %d; log: %s", r->name, rc, want,
