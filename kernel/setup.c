@@ -175,7 +175,7 @@ void __start_mica(uint32_t magic, uint32_t info_pa)
 		selftest_run_all(selftest_filter);
 		machine_power_off();
 	}
-	if (boot_info->nr_modules && false)
+	if (boot_info->nr_modules && pv_create_boot_domains())
 		sched_run();
 	keyhandler_loop();
 }
