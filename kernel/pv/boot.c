@@ -126,6 +126,7 @@ static int build_one(const struct boot_module *m, unsigned int id, bool initial)
 	printk("%s \"%s\": %lu MiB, %s domain, entry %#lx\n", who, d->name,
 	       (unsigned long)(o.mem >> 20), initial ? "initial" : "ordinary",
 	       d->vcpu[0]->regs->rip);
+	d->vcpu[0]->state = VCPU_runnable;
 	vcpu_wake(d->vcpu[0]);
 	return 0;
 }
