@@ -856,9 +856,9 @@ void free_domheap_page_released(struct page_info *pg)
 {
 	struct domain *d = pg->v.owner;
 
-	if (unlikely(!d || (pg->count_info & (PGC_xen_heap | PGC_inuse |
-					      PGC_allocated |
-					      PGC_count_mask)) != PGC_inuse))
+	if (unlikely(!d || (pg->count_info &
+			    (PGC_xen_heap | PGC_inuse | PGC_allocated |
+			     PGC_count_mask)) != PGC_inuse))
 		panic("heap: freeing mfn %#lx as unreferenced, with count_info %#lx and owner d%d",
 		      mfn_x(page_to_mfn(pg)), pg->count_info,
 		      d ? d->domain_id : -1);
