@@ -156,7 +156,8 @@ bench:
 .PHONY: help
 help:
 	@echo "mica targets (BUILD=$(BUILD)):"
-	@echo "  all           the kernel ($(BUILD)/mica.elf) and the ISO"
+	@echo "  all           the kernel ($(BUILD)/mica.elf), the ISO and the test guests"
+	@echo "  guests        the test guests, $(BUILD)/guests/<name>.elf (docs/guests.md)"
 	@echo "  iso           $(BUILD)/mica.iso: GRUB, BIOS + UEFI (and mica.efi), for a CD or"
 	@echo "                a USB stick"
 	@echo "                (ISO_APPEND=, ISO_MODULES=, ISO_TIMEOUT=)"

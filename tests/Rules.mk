@@ -34,7 +34,8 @@ ht-tests := bootinfo multiboot2 multiboot1 cmdline vsprintf efi pv_elf
 ht-bins := $(addprefix $(HT)/test_,$(ht-tests))
 # Tests built on the mm/ host library (Makefile: `make host`).
 ht-mm-tests := $(patsubst tests/host/test_%.c,%,$(wildcard tests/host/test_heap.c \
-	tests/host/test_xmalloc.c tests/host/test_vmap.c tests/host/test_xvmalloc.c))
+	tests/host/test_xmalloc.c tests/host/test_vmap.c tests/host/test_xvmalloc.c \
+	tests/host/test_pv_mm.c))
 ht-mm-bins := $(addprefix $(HT)/test_,$(ht-mm-tests))
 
 $(HT)/%.o: %.c
@@ -81,12 +82,18 @@ $(HT)/test_pv_build: $(HT)/tests/host/test_pv_build.o $(ht-pv-build-objs) \
 $(patsubst $(HT)/test_%,$(HT)/tests/host/test_%.o,$(ht-mm-bins)): HT_CFLAGS += -DMICA_DEBUG
 $(ht-mm-bins): $(HT)/test_%: $(HT)/tests/host/test_%.o $(BUILD)/host/libmica-mm-debug.a
 	@echo "  HOSTLD  $@"
-	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $^ -lcmocka
+	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $(filter %.o,$^) \
+		$(BUILD)/host/libmica-mm-debug.a -lcmocka
+
+# The page-type audit (tests/host/pv_mm_check.c), shared with the fuzzer.
+$(HT)/tests/host/pv_mm_check.o: HT_CFLAGS += -DMICA_DEBUG
+$(HT)/test_pv_mm: $(HT)/tests/host/pv_mm_check.o
 
 -include $(ht-objs:.o=.d) $(ht-vsprintf:.o=.d) $(HT)/kernel/cmdline.d \
 	$(ht-efi-objs:.o=.d) $(ht-pv-elf-objs:.o=.d) $(HT)/kernel/pv/build.d \
 	$(HT)/tests/host/test_pv_build.d \
-	$(patsubst %,$(HT)/tests/host/test_%.d,$(ht-tests) $(ht-mm-tests))
+	$(patsubst %,$(HT)/tests/host/test_%.d,$(ht-tests) $(ht-mm-tests)) \
+	$(HT)/tests/host/pv_mm_check.d
 
 .PHONY: host-test
 host-test: $(ht-bins) $(ht-mm-bins) $(HT)/test_pv_build

@@ -83,4 +83,16 @@ extern char host_panic_msg[512];
 void host_guest_fault_range(unsigned long start, unsigned long len);
 void host_guest_fault_clear(void);
 
+/*
+ * The arch hooks of PV page tables (include/mica/arch_mm.h), recorded:
+ * arch_pv_init_l4() fills the hypervisor's slots with HOST_PV_L4_SLOT(i),
+ * present entries naming frames no machine has; arch_pv_load_cr3() counts
+ * loads of host_current's table and keeps the table in host_cr3; the
+ * flushes count themselves. `current` is host_current.
+ */
+#define HOST_PV_L4_SLOT(i) (0x000ffffff0000067UL | ((uint64_t)(i) << 12))
+extern unsigned long host_tlb_flushes, host_invlpgs, host_last_invlpg;
+extern unsigned long host_cr3_loads;
+extern mfn_t host_cr3;
+
 #endif

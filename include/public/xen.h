@@ -90,12 +90,16 @@
  *     val.
  *   MMU_PT_UPDATE_PRESERVE_AD: as NORMAL, keeping the A and D bits the PTE
  *     has.
+ * A "page table" that is an ordinary writable frame of the guest's is
+ * written as it is: Xen checks only frames that have a page-table type.
  * foreigndom bits 15..0 are the owner of the frames mapped (DOMID_SELF);
  * bits 31..16 are 0 or 1 + the owner of the page tables written.
  */
 #define MMU_NORMAL_PT_UPDATE 0
 #define MMU_MACHPHYS_UPDATE 1
 #define MMU_PT_UPDATE_PRESERVE_AD 2
+/* As NORMAL, val never translated through foreigndom's p2m. */
+#define MMU_PT_UPDATE_NO_TRANSLATE 3
 
 /*
  * mmuext_op(ops, count, done, foreigndom) commands. arg1 is the mfn for the

@@ -16,6 +16,7 @@
 #include <mica/guest_access.h>
 #include <mica/init.h>
 #include <mica/lib.h>
+#include <mica/pv_mm.h>
 #include <mica/sched.h>
 #include <public/callback.h>
 #include <public/features.h>
@@ -26,12 +27,6 @@
 
 #include "pv.h"
 
-long do_mmu_update(unsigned long ureqs, unsigned long count,
-		   unsigned long pdone, unsigned long foreigndom);
-long do_update_va_mapping(unsigned long va, unsigned long val,
-			  unsigned long flags);
-long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
-		  unsigned long foreigndom);
 long do_memory_op(unsigned long cmd, unsigned long arg);
 long do_set_gdt(unsigned long frame_list, unsigned long entries);
 long do_update_descriptor(unsigned long ma, unsigned long desc);
