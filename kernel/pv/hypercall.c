@@ -146,6 +146,8 @@ static long do_xen_version(unsigned long cmd, unsigned long arg,
 
 		if (copy_from_guest(&fi, arg, sizeof(fi)))
 			return -EFAULT;
+		if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
+			return -EINVAL;
 		fi.submap = 0;
 		if (fi.submap_idx == 0 && d->is_privileged)
 			fi.submap |= 1u << XENFEAT_dom0;

@@ -239,35 +239,106 @@ static void pv_cpuid(struct cpu_regs *regs)
 	regs->rdx = r.edx;
 }
 
-/* #GP(0) from the guest: a privileged instruction mica emulates? */
+/* The guest's view of cr0: TS is its own (fpu_taskswitch). */
+static unsigned long guest_cr0(const struct vcpu *v)
+{
+	return (read_cr0() & ~X86_CR0_TS) | (v->fpu_ts ? X86_CR0_TS : 0);
+}
+
+/* cr4 as Xen shows a PV guest: what it may rely on being on. */
+static unsigned long guest_cr4(void)
+{
+	return read_cr4() & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_OSFXSR |
+			     X86_CR4_OSXMMEXCPT | X86_CR4_FSGSBASE);
+}
+
+static bool read_cr(struct vcpu *v, unsigned int cr, uint64_t *val)
+{
+	switch (cr) {
+	case 0:
+		*val = guest_cr0(v);
+		return true;
+	case 2:
+		*val = v->cr2;
+		return true;
+	case 3:
+		*val = guest_cr3(v);
+		return true;
+	case 4:
+		*val = guest_cr4();
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Writes: only cr0.TS may change (as fpu_taskswitch would). */
+static bool write_cr(struct vcpu *v, unsigned int cr, uint64_t val)
+{
+	if (cr != 0 || (val ^ guest_cr0(v)) & ~X86_CR0_TS)
+		return false;
+	v->fpu_ts = val & X86_CR0_TS;
+	write_cr0(guest_cr0(v));
+	return true;
+}
+
+/*
+ * #GP(0) from guest kernel mode: a privileged instruction mica emulates?
+ * mov to and from control registers (a REX prefix allowed), clts, rdmsr
+ * and wrmsr of a few MSRs. The rest, and anything from user mode, is the
+ * guest's #GP.
+ */
 static bool emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 {
-	uint8_t insn[4];
+	uint8_t insn[4], rex = 0;
+	unsigned int n = 0, cr, reg;
 	uint64_t val;
 
-	if (copy_from_guest(insn, regs->rip, 3))
+	if (!v->kernel_mode || copy_from_guest(insn, regs->rip, sizeof(insn)))
 		return false;
-	if (insn[0] == 0x0f && insn[1] == 0x20 && (insn[2] & 0xc0) == 0xc0 &&
-	    ((insn[2] >> 3) & 7) == 3) {
-		/* mov %cr3, %reg */
-		*gpr(regs, insn[2] & 7) = guest_cr3(v);
-		regs->rip += 3;
+	if ((insn[0] & 0xf0) == 0x40)
+		rex = insn[n++];
+	if (insn[n] != 0x0f)
+		return false;
+	switch (insn[n + 1]) {
+	case 0x06: /* clts */
+		if (rex)
+			return false;
+		v->fpu_ts = false;
+		asm volatile("clts");
+		regs->rip += 2;
 		return true;
-	}
-	if (insn[0] == 0x0f && insn[1] == 0x32 && v->kernel_mode &&
-	    emulate_rdmsr(v, (uint32_t)regs->rcx, &val)) {
+	case 0x20: /* mov %crN, %reg */
+	case 0x22: /* mov %reg, %crN */
+		if ((insn[n + 2] & 0xc0) != 0xc0)
+			return false;
+		cr = ((insn[n + 2] >> 3) & 7) | (rex & 4 ? 8 : 0);
+		reg = (insn[n + 2] & 7) | (rex & 1 ? 8 : 0);
+		if (insn[n + 1] == 0x20) {
+			if (!read_cr(v, cr, &val))
+				return false;
+			*gpr(regs, reg) = val;
+		} else if (!write_cr(v, cr, *gpr(regs, reg))) {
+			return false;
+		}
+		regs->rip += n + 3;
+		return true;
+	case 0x32: /* rdmsr */
+		if (rex || !emulate_rdmsr(v, (uint32_t)regs->rcx, &val))
+			return false;
 		regs->rax = (uint32_t)val;
 		regs->rdx = val >> 32;
 		regs->rip += 2;
 		return true;
-	}
-	if (insn[0] == 0x0f && insn[1] == 0x30 && v->kernel_mode &&
-	    emulate_wrmsr(v, (uint32_t)regs->rcx,
-			  (regs->rdx << 32) | (uint32_t)regs->rax)) {
+	case 0x30: /* wrmsr */
+		if (rex || !emulate_wrmsr(v, (uint32_t)regs->rcx,
+					  (regs->rdx << 32) | (uint32_t)regs->rax))
+			return false;
 		regs->rip += 2;
 		return true;
+	default:
+		return false;
 	}
-	return false;
 }
 
 /*
@@ -275,14 +346,17 @@ static bool emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
  * The vector in the error code is not trusted (QEMU's differs from
  * hardware's): the instruction at rip says what it was.
  */
-static bool soft_interrupt(struct vcpu *v, struct cpu_regs *regs, uint32_t ec)
+static bool soft_interrupt(struct vcpu *v, struct cpu_regs *regs,
+			   uint32_t *ec)
 {
 	uint8_t insn[2];
 	unsigned int n, dpl;
 
-	if (!(ec & 2) || copy_from_guest(insn, regs->rip, 2) || insn[0] != 0xcd)
+	if (!(*ec & 2) || copy_from_guest(insn, regs->rip, 2) || insn[0] != 0xcd)
 		return false;
 	n = insn[1];
+	/* The guest sees hardware's error code, whatever the CPU reported. */
+	*ec = (n << 3) | 2;
 	dpl = v->trap_ctxt[n].flags & 3;
 	if (!v->trap_ctxt[n].address || dpl < (v->kernel_mode ? 1u : 3u))
 		return false;
@@ -321,7 +395,7 @@ void pv_guest_exception(struct cpu_regs *regs)
 	case TRAP_GP:
 		if (ec == 0 && emulate_privileged(v, regs))
 			return;
-		if (soft_interrupt(v, regs, ec))
+		if (soft_interrupt(v, regs, &ec))
 			return;
 		pv_inject_trap(v, vec, true, ec);
 		return;
