@@ -200,7 +200,8 @@ void domain_reap(void)
 	while (*p) {
 		struct domain *d = *p;
 
-		if (d->is_dying) {
+		/* Not the running one: it is on its own stack and tables. */
+		if (d->is_dying && d != current->domain) {
 			*p = d->next;
 			domain_destroy(d);
 		} else {

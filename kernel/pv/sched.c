@@ -155,6 +155,8 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
 	}
 	need_resched = false;
 	switch_stack(&prev->hyp_rsp, next->hyp_rsp);
+	/* Back on this vCPU: a domain that died meanwhile can go now. */
+	domain_reap();
 }
 
 void schedule(void)

@@ -331,8 +331,9 @@ static bool emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
 		regs->rip += 2;
 		return true;
 	case 0x30: /* wrmsr */
-		if (rex || !emulate_wrmsr(v, (uint32_t)regs->rcx,
-					  (regs->rdx << 32) | (uint32_t)regs->rax))
+		if (rex ||
+		    !emulate_wrmsr(v, (uint32_t)regs->rcx,
+				   (regs->rdx << 32) | (uint32_t)regs->rax))
 			return false;
 		regs->rip += 2;
 		return true;
@@ -346,13 +347,13 @@ static bool emulate_privileged(struct vcpu *v, struct cpu_regs *regs)
  * The vector in the error code is not trusted (QEMU's differs from
  * hardware's): the instruction at rip says what it was.
  */
-static bool soft_interrupt(struct vcpu *v, struct cpu_regs *regs,
-			   uint32_t *ec)
+static bool soft_interrupt(struct vcpu *v, struct cpu_regs *regs, uint32_t *ec)
 {
 	uint8_t insn[2];
 	unsigned int n, dpl;
 
-	if (!(*ec & 2) || copy_from_guest(insn, regs->rip, 2) || insn[0] != 0xcd)
+	if (!(*ec & 2) || copy_from_guest(insn, regs->rip, 2) ||
+	    insn[0] != 0xcd)
 		return false;
 	n = insn[1];
 	/* The guest sees hardware's error code, whatever the CPU reported. */
