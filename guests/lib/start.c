@@ -20,7 +20,6 @@ struct xen_machphys_mapping m2p_mapping;
 /* Its frame is given up for the hypervisor's shared_info page. */
 static char shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
 
-void cons_init(void);
 void guest_start(start_info_t *si, unsigned long rsp);
 
 long shutdown(unsigned int reason)
