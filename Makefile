@@ -37,7 +37,7 @@ KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 	--no-dynamic-linker --build-id=none -z norelro
 
 # Each directory lists its objects in its Rules.mk as `obj-y += name.o`.
-KERNEL_DIRS := boot kernel mm drivers
+KERNEL_DIRS := boot kernel kernel/pv mm drivers
 define include_dir
 obj-y :=
 include $(1)/Rules.mk

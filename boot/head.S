@@ -188,7 +188,7 @@ start32:
 	mov %eax, %cr0
 
 	lgdt PA(boot_gdt_desc)
-	ljmp $__HYPERVISOR_CS, $PA(start64_low)
+	ljmp $__BOOT_CS, $PA(start64_low)
 
 no_long_mode:
 	mov $PA(msg_no_lm), %esi
@@ -200,7 +200,7 @@ start64_low:
 	jmp *%rax
 
 start64:
-	mov $__HYPERVISOR_DS, %eax
+	mov $__BOOT_DS, %eax
 	mov %eax, %ds
 	mov %eax, %es
 	mov %eax, %ss

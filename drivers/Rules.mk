@@ -25,3 +25,4 @@ obj-y += acpi.o
 obj-y += power.o
 obj-y += time.o
 obj-y += lapic.o
+obj-y += rtc.o

@@ -111,10 +111,14 @@ static void pic_irq(struct cpu_regs *regs)
 
 /* ---- LAPIC ---- */
 
+void (*lapic_tick_hook)(void);
+
 static void timer_irq(struct cpu_regs *regs)
 {
 	timer_ticks++;
 	lapic_eoi();
+	if (lapic_tick_hook)
+		lapic_tick_hook();
 }
 
 /* A spurious LAPIC interrupt is never acknowledged (SDM 10.9). */

@@ -14,7 +14,7 @@
 #include <mica/time.h>
 
 /* noreboot: a fatal error halts, keeping its message on the screen. */
-static bool opt_noreboot;
+bool opt_noreboot;
 boolean_param("noreboot", opt_noreboot);
 
 /* How long each restart method gets before the next is tried. */

@@ -16,6 +16,7 @@
 #include <mica/paging.h>
 #include <mica/param.h>
 #include <mica/power.h>
+#include <mica/sched.h>
 #include <mica/selftest.h>
 #include <mica/uart.h>
 
@@ -174,5 +175,7 @@ void __start_mica(uint32_t magic, uint32_t info_pa)
 		selftest_run_all(selftest_filter);
 		machine_power_off();
 	}
+	if (boot_info->nr_modules && pv_create_boot_domains())
+		sched_run();
 	keyhandler_loop();
 }

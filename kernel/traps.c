@@ -26,6 +26,9 @@
 #include <mica/vmap.h>
 
 void trap_dispatch(struct cpu_regs *regs);
+/* kernel/pv/traps.c: what the guest's exceptions and syscalls do. */
+void pv_syscall(struct cpu_regs *regs);
+void pv_guest_exception(struct cpu_regs *regs);
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -69,7 +72,7 @@ static const char *const names[32] = {
 	[TRAP_CP] = "Control protection exception",
 };
 
-static void set_gate(unsigned int vec, unsigned int ist)
+static void set_gate(unsigned int vec, unsigned int ist, unsigned int dpl)
 {
 	unsigned long addr = (unsigned long)trap_stubs + 16 * vec;
 
@@ -77,7 +80,8 @@ static void set_gate(unsigned int vec, unsigned int ist)
 		.offset_lo = addr & 0xffff,
 		.selector = __HYPERVISOR_CS,
 		.ist = ist,
-		.type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+		/* present, DPL, 64-bit interrupt gate */
+		.type_attr = (uint8_t)(0x8e | (dpl << 5)),
 		.offset_mid = (addr >> 16) & 0xffff,
 		.offset_hi = addr >> 32,
 	};
@@ -89,10 +93,13 @@ static int trap_init(void)
 
 	gdt_init();
 	for (unsigned int v = 0; v < 256; v++)
-		set_gate(v, 0);
-	set_gate(TRAP_DF, IST_DF);
-	set_gate(TRAP_NMI, IST_NMI);
-	set_gate(TRAP_MC, IST_MC);
+		set_gate(v, 0, 0);
+	/* int3 and into from a PV guest arrive as #BP and #OF, as in Xen. */
+	set_gate(TRAP_BP, 0, 3);
+	set_gate(TRAP_OF, 0, 3);
+	set_gate(TRAP_DF, IST_DF, 0);
+	set_gate(TRAP_NMI, IST_NMI, 0);
+	set_gate(TRAP_MC, IST_MC, 0);
 	asm volatile("lidt %0" : : "m"(idtr));
 	return 0;
 }
@@ -313,6 +320,16 @@ void trap_dispatch(struct cpu_regs *regs)
 {
 	unsigned int vec = (unsigned int)regs->vector;
 
+	if (vec >= 256) {
+		pv_syscall(regs);
+		return;
+	}
+	/* A guest's exception is the guest's; NMI, #MC and #DF are mica's. */
+	if (vec < VECTOR_FIRST_IRQ && (regs->cs & 3) == 3 && vec != TRAP_NMI &&
+	    vec != TRAP_MC && vec != TRAP_DF) {
+		pv_guest_exception(regs);
+		return;
+	}
 	if (vec >= VECTOR_FIRST_IRQ || (vec == TRAP_BP && handlers[vec])) {
 		if (handlers[vec]) {
 			handlers[vec](regs);

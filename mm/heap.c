@@ -847,6 +847,26 @@ static __attribute__((noinline)) void free_domheap_slow(struct page_info *pg,
 }
 
 /*
+ * put_page()'s last reference: the allocation reference went before
+ * (put_page_alloc_ref()), mappings kept the frame since. Checked here, then
+ * freed as every frame of a domain is, so that free_domheap_pages() and its
+ * fast path test for one state only.
+ */
+void free_domheap_page_released(struct page_info *pg)
+{
+	struct domain *d = pg->v.owner;
+
+	if (unlikely(!d || (pg->count_info &
+			    (PGC_xen_heap | PGC_inuse | PGC_allocated |
+			     PGC_count_mask)) != PGC_inuse))
+		panic("heap: freeing mfn %#lx as unreferenced, with count_info %#lx and owner d%d",
+		      mfn_x(page_to_mfn(pg)), pg->count_info,
+		      d ? d->domain_id : -1);
+	pg->count_info |= PGC_allocated;
+	free_domheap_slow(pg, 0);
+}
+
+/*
  * The order-0 fast path inline: a frame whose buddy is not free is filed
  * as it is. Merging, larger orders and errors are free_domheap_slow()'s.
  */

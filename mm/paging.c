@@ -19,6 +19,7 @@
  * Single CPU, boot time and fault-free paths only: no locks.
  */
 #include <asm/processor.h>
+#include <asm/smp.h>
 #include <mica/arch_mm.h>
 #include <mica/domain_page.h>
 #include <mica/errno.h>
@@ -49,6 +50,8 @@ extern char __image_start[], __text_start[], __text_end[], __rodata_start[],
 static uint64_t idle_l4[PT_ENTRIES] __aligned(PAGE_SIZE);
 static uint64_t l3_xen[PT_ENTRIES] __aligned(PAGE_SIZE);
 static uint64_t *l4; /* idle_l4 once paging_init() has loaded it */
+/* The L1 table of every CPU's GDT pages (kernel/gdt.c), in the image. */
+static uint64_t gdt_l1[PT_ENTRIES] __aligned(PAGE_SIZE);
 static uint64_t nx_bit;
 static uint64_t global_bit;
 
@@ -516,6 +519,33 @@ void paging_init(const struct boot_info *bi)
 		unmap_domain_page(e);
 	}
 
+	{
+		uint64_t *e = walk_create(root, GDT_VIRT_START, 2);
+
+		BUILD_BUG_ON(NR_CPUS * GDT_VIRT_PER_CPU >
+			     (1UL << L2_PAGE_SHIFT));
+		if (!e)
+			panic("paging: out of memory for the GDT mappings");
+		*e = __pa(gdt_l1) | _PAGE_PRESENT | _PAGE_RW;
+		unmap_domain_page(e);
+	}
+	/*
+	 * Every guest L4 copies slots 256..271 (arch_pv_init_l4()), so their
+	 * entries must never change once guests exist: give each its L3 now.
+	 */
+	for (unsigned int i = HYPERVISOR_L4_FIRST; i <= HYPERVISOR_L4_LAST;
+	     i++) {
+		paddr_t pa;
+
+		if (root[i] & _PAGE_PRESENT)
+			continue;
+		pa = alloc_frames(1, 1);
+		if (!pa)
+			panic("paging: out of memory for the hypervisor's L3 tables");
+		tables_kept += handed_to_heap;
+		root[i] = pa | _PAGE_PRESENT | _PAGE_RW;
+	}
+
 	write_cr3(root_pa);
 	l4 = root;
 	if (!directmap)
@@ -748,4 +778,124 @@ mfn_t arch_vmap_lookup(unsigned long va, unsigned int *level)
 			     PAGE_SHIFT) +
 			    slot(va, 1));
 	return maddr_to_mfn(e & PADDR_MASK);
+}
+
+/* ---- what PV guests share with mica ---- */
+
+uint64_t *paging_gdt_l1(void)
+{
+	return gdt_l1;
+}
+
+uint64_t paging_leaf(paddr_t pa, bool writable)
+{
+	return pa | _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY | nx_bit |
+	       (writable ? _PAGE_RW : 0);
+}
+
+void arch_pv_init_l4(uint64_t *gl4)
+{
+	for (unsigned int i = HYPERVISOR_L4_FIRST; i <= HYPERVISOR_L4_LAST; i++)
+		gl4[i] = idle_l4[i];
+}
+
+void arch_flush_tlb_local(void)
+{
+	/* Toggling PGE flushes global entries too: guests may set G. */
+	unsigned long cr4 = read_cr4();
+
+	if (cr4 & X86_CR4_PGE) {
+		write_cr4(cr4 & ~X86_CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
+}
+
+void arch_invlpg(unsigned long va)
+{
+	invlpg((const void *)va);
+}
+
+void paging_load_idle(void)
+{
+	if ((read_cr3() & PADDR_MASK) != __pa(idle_l4))
+		write_cr3(__pa(idle_l4));
+}
+
+/*
+ * The M2P: one 8-byte entry per frame up to max_page, in 2 MiB chunks of
+ * the heap, mapped writable at RDWR_MPT_VIRT_START (slot 261) and read-only
+ * and user-readable at RO_MPT_VIRT_START (slot 256), both with 2 MiB pages.
+ */
+#define M2P_CHUNK_ORDER 9
+#define M2P_MAX_CHUNKS 512 /* 1 GiB of M2P: 128 Mi frames, 512 GiB */
+static mfn_t m2p_chunks[M2P_MAX_CHUNKS];
+static unsigned int nr_m2p_chunks;
+
+unsigned int arch_m2p_mfns(unsigned long *mfns, unsigned int max)
+{
+	unsigned int n = MIN(max, nr_m2p_chunks);
+
+	for (unsigned int i = 0; i < n; i++)
+		mfns[i] = mfn_x(m2p_chunks[i]);
+	return nr_m2p_chunks;
+}
+
+static int map_m2p_chunk(unsigned long va, mfn_t mfn, uint64_t flags)
+{
+	uint64_t *e = walk_create(l4, va, 2);
+
+	if (!e)
+		return -ENOMEM;
+	*e = mfn_to_maddr(mfn) | flags | _PAGE_PSE | _PAGE_ACCESSED |
+	     _PAGE_DIRTY | nx_bit;
+	unmap_domain_page(e);
+	return 0;
+}
+
+int paging_m2p_init(void)
+{
+	unsigned long bytes = max_page * sizeof(unsigned long);
+	unsigned long chunk = 1UL << (M2P_CHUNK_ORDER + PAGE_SHIFT);
+	unsigned long n = (bytes + chunk - 1) / chunk;
+	uint64_t *l3;
+
+	if (n > M2P_MAX_CHUNKS) {
+		printk(LOG_WARN
+		       "m2p: %lu frames are more than the M2P covers; guests see the first %lu\n",
+		       max_page,
+		       M2P_MAX_CHUNKS * chunk / sizeof(unsigned long));
+		n = M2P_MAX_CHUNKS;
+	}
+	for (unsigned long i = 0; i < n; i++) {
+		struct page_info *pg =
+			alloc_domheap_pages(NULL, M2P_CHUNK_ORDER, 0);
+		unsigned long *p;
+
+		if (!pg)
+			return -ENOMEM;
+		m2p_chunks[nr_m2p_chunks++] = page_to_mfn(pg);
+		if (map_m2p_chunk(RDWR_MPT_VIRT_START + i * chunk,
+				  page_to_mfn(pg),
+				  _PAGE_PRESENT | _PAGE_RW | global_bit) ||
+		    map_m2p_chunk(RO_MPT_VIRT_START + i * chunk,
+				  page_to_mfn(pg),
+				  _PAGE_PRESENT | _PAGE_USER | global_bit))
+			return -ENOMEM;
+		p = (unsigned long *)(RDWR_MPT_VIRT_START + i * chunk);
+		memset(p, 0xff, chunk); /* INVALID_M2P_ENTRY */
+	}
+	/* Guests read slot 256: its upper levels must let user mode through. */
+	l4[slot(RO_MPT_VIRT_START, 4)] |= _PAGE_USER;
+	l3 = table_map(l4[slot(RO_MPT_VIRT_START, 4)]);
+	for (unsigned int i = 0; i < PT_ENTRIES; i++)
+		if (l3[i] & _PAGE_PRESENT)
+			l3[i] |= _PAGE_USER;
+	unmap_domain_page(l3);
+	arch_flush_tlb_local();
+	printk("m2p: %lu MiB for %lu frames at %#lx, read-only at %#lx\n",
+	       n * chunk >> 20, max_page, RDWR_MPT_VIRT_START,
+	       RO_MPT_VIRT_START);
+	return 0;
 }

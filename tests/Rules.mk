@@ -8,6 +8,7 @@
 #   make fuzz-heap    the heap fuzzer (tests/fuzz/fuzz_heap.c) for FUZZ_SECONDS
 #   make fuzz-xmalloc the xmalloc fuzzer (tests/fuzz/fuzz_xmalloc.c), the same
 #   make fuzz-vmap    the vmap fuzzer (tests/fuzz/fuzz_vmap.c) for FUZZ_SECONDS
+#   make fuzz-pv-elf  the guest ELF loader's fuzzer (tests/fuzz/fuzz_pv_elf.c)
 #   make fuzz-smoke   every fuzzer for 10 seconds each (make check runs it)
 #
 # The tests compile the real sources (boot/*.c, kernel/cmdline.c, ...) for
@@ -29,11 +30,12 @@ ht-objs := $(patsubst %.c,$(HT)/%.o,$(ht-parser-srcs) $(ht-env-srcs))
 ht-vsprintf := $(HT)/kernel/vsprintf-renamed.o
 
 # Tests of the boot parsers and libraries: tests/host/test_<name>.c.
-ht-tests := bootinfo multiboot2 multiboot1 cmdline vsprintf efi
+ht-tests := bootinfo multiboot2 multiboot1 cmdline vsprintf efi pv_elf
 ht-bins := $(addprefix $(HT)/test_,$(ht-tests))
 # Tests built on the mm/ host library (Makefile: `make host`).
 ht-mm-tests := $(patsubst tests/host/test_%.c,%,$(wildcard tests/host/test_heap.c \
-	tests/host/test_xmalloc.c tests/host/test_vmap.c tests/host/test_xvmalloc.c))
+	tests/host/test_xmalloc.c tests/host/test_vmap.c tests/host/test_xvmalloc.c \
+	tests/host/test_pv_mm.c))
 ht-mm-bins := $(addprefix $(HT)/test_,$(ht-mm-tests))
 
 $(HT)/%.o: %.c
@@ -57,23 +59,45 @@ ht-efi-objs := $(patsubst %.c,$(HT)/%.o,efi/cfg.c efi/elf.c efi/mbi.c)
 $(HT)/tests/host/test_efi.o: HT_CFLAGS += -Iefi
 $(HT)/test_efi: $(ht-efi-objs)
 
+# The PV guest loader, on images from the test builder (guest_elf.h).
+ht-pv-elf-objs := $(patsubst %.c,$(HT)/%.o,kernel/pv/elf.c tests/host/guest_elf.c)
+$(HT)/test_pv_elf: $(ht-pv-elf-objs)
+
 # Only this test declares options, so only it has a mica_param section for
 # cmdline_parse() to walk.
 $(HT)/test_cmdline: $(HT)/kernel/cmdline.o
+
+# The PV domain builder on the host machine, with the loader, the image
+# builder and the log capture; it sees the library's debug build too.
+ht-pv-build-objs := $(patsubst %.c,$(HT)/%.o,kernel/pv/build.c kernel/pv/elf.c \
+	kernel/lib.c tests/host/guest_elf.c tests/host/harness.c)
+$(HT)/kernel/pv/build.o $(HT)/tests/host/test_pv_build.o: \
+	HT_CFLAGS += -DMICA_DEBUG -Ikernel/pv
+$(HT)/test_pv_build: $(HT)/tests/host/test_pv_build.o $(ht-pv-build-objs) \
+		$(BUILD)/host/libmica-mm-debug.a
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $^ -lcmocka
 
 # They see the library's debug build: boxed frame numbers, poison checks.
 $(patsubst $(HT)/test_%,$(HT)/tests/host/test_%.o,$(ht-mm-bins)): HT_CFLAGS += -DMICA_DEBUG
 $(ht-mm-bins): $(HT)/test_%: $(HT)/tests/host/test_%.o $(BUILD)/host/libmica-mm-debug.a
 	@echo "  HOSTLD  $@"
-	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $^ -lcmocka
+	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $(filter %.o,$^) \
+		$(BUILD)/host/libmica-mm-debug.a -lcmocka
+
+# The page-type audit (tests/host/pv_mm_check.c), shared with the fuzzer.
+$(HT)/tests/host/pv_mm_check.o: HT_CFLAGS += -DMICA_DEBUG
+$(HT)/test_pv_mm: $(HT)/tests/host/pv_mm_check.o
 
 -include $(ht-objs:.o=.d) $(ht-vsprintf:.o=.d) $(HT)/kernel/cmdline.d \
-	$(ht-efi-objs:.o=.d) \
-	$(patsubst %,$(HT)/tests/host/test_%.d,$(ht-tests) $(ht-mm-tests))
+	$(ht-efi-objs:.o=.d) $(ht-pv-elf-objs:.o=.d) $(HT)/kernel/pv/build.d \
+	$(HT)/tests/host/test_pv_build.d \
+	$(patsubst %,$(HT)/tests/host/test_%.d,$(ht-tests) $(ht-mm-tests)) \
+	$(HT)/tests/host/pv_mm_check.d
 
 .PHONY: host-test
-host-test: $(ht-bins) $(ht-mm-bins)
-	$(Q)bash tests/host/run.sh $(ht-bins) $(ht-mm-bins) \
+host-test: $(ht-bins) $(ht-mm-bins) $(HT)/test_pv_build
+	$(Q)bash tests/host/run.sh $(ht-bins) $(ht-mm-bins) $(HT)/test_pv_build \
 		-- scripts/check-cmdline-doc.sh
 
 # ---- fuzzing ----------------------------------------------------------------
@@ -117,11 +141,13 @@ fuzz: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
 	$(Q)$(call fuzz-run,$(FUZZ_SECONDS))
 
 fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap \
-		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap
+		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap $(FZ)/fuzz_pv_elf \
+		$(FZ)/pv-elf-seeds.stamp
 	$(Q)$(call fuzz-run,10)
 	$(Q)$(call fuzz-heap-run,10)
 	$(Q)$(call fuzz-xmalloc-run,10)
 	$(Q)$(call fuzz-vmap-run,10)
+	$(Q)$(call fuzz-pv-elf-run,10)
 
 # The heap fuzzer: the real mm/ sources (the host library's list), debug
 # build. Seeds in tests/fuzz/corpus-heap, findings in $(FZ)/heap-corpus,
@@ -189,3 +215,38 @@ fuzz-vmap-run = mkdir -p $(FZ)/vmap-corpus && $(FZ)/fuzz_vmap \
 .PHONY: fuzz-vmap
 fuzz-vmap: $(FZ)/fuzz_vmap
 	$(Q)$(call fuzz-vmap-run,$(FUZZ_SECONDS))
+
+# The guest ELF loader's fuzzer: kernel/pv/elf.c on raw images. Seeds are
+# written by gen_pv_elf_corpus from the unit tests' image builder into
+# $(FZ)/pv-elf-seeds; findings go to $(FZ)/pv-elf-corpus, crashes to
+# $(FZ)/pv-elf-crash-*. The input is the image itself: fuzz_util.h's byte
+# readers go unused.
+fzp-srcs := tests/fuzz/fuzz_pv_elf.c kernel/pv/elf.c kernel/lib.c \
+	tools/host/support.c
+
+$(FZ)/fuzz_pv_elf: $(fzp-srcs) tests/fuzz/fuzz_util.h \
+		$(wildcard include/mica/*.h include/public/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -Wno-unused-function -o $@ $(fzp-srcs)
+
+$(FZ)/gen_pv_elf_corpus: tests/fuzz/gen_pv_elf_corpus.c tests/host/guest_elf.c \
+		tests/host/guest_elf.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) -std=gnu11 -g -Iinclude -Itests/host -Wall -Wextra -Werror \
+		-o $@ tests/fuzz/gen_pv_elf_corpus.c tests/host/guest_elf.c
+
+$(FZ)/pv-elf-seeds.stamp: $(FZ)/gen_pv_elf_corpus
+	$(Q)rm -rf $(FZ)/pv-elf-seeds && mkdir -p $(FZ)/pv-elf-seeds
+	$(Q)$(FZ)/gen_pv_elf_corpus $(FZ)/pv-elf-seeds
+	$(Q)touch $@
+
+fuzz-pv-elf-run = mkdir -p $(FZ)/pv-elf-corpus && $(FZ)/fuzz_pv_elf \
+	-max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+	-print_final_stats=1 -artifact_prefix=$(FZ)/pv-elf- \
+	$(FZ)/pv-elf-corpus $(FZ)/pv-elf-seeds
+
+.PHONY: fuzz-pv-elf
+fuzz-pv-elf: $(FZ)/fuzz_pv_elf $(FZ)/pv-elf-seeds.stamp
+	$(Q)$(call fuzz-pv-elf-run,$(FUZZ_SECONDS))

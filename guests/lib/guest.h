@@ -64,7 +64,9 @@ __noreturn void crash(const char *fmt, ...) __printf(1, 2);
 /* System time in ns, from this vCPU's vcpu_time_info. */
 uint64_t system_time_ns(void);
 
-/* Compiler barrier; x86 keeps stores in order. */
+/* Compiler barrier (mica/types.h's, through mica/lib.h); x86 keeps stores in order. */
+#ifndef barrier
 #define barrier() __asm__ volatile("" ::: "memory")
+#endif
 
 #endif

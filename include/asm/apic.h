@@ -59,6 +59,8 @@ int lapic_timer_start(void);
 
 /* The LAPIC timer's input frequency (after the divider) and tick rate. */
 extern uint64_t lapic_timer_hz;
+/* Called on every timer tick, after the EOI (the scheduler's). */
+extern void (*lapic_tick_hook)(void);
 extern unsigned int timer_hz;
 
 #endif

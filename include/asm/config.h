@@ -37,6 +37,12 @@
 /* map_domain_page()'s slots with directmap=off: one L1 table's worth. */
 #define MAPCACHE_VIRT_START _AC(0xffff82d000000000, UL)
 #define MAPCACHE_VIRT_END _AC(0xffff82d000200000, UL)
+/*
+ * Each CPU's GDT: 16 pages (8192 entries), the guest's descriptor frames
+ * in the first 14 and Xen's reserved entries (7168 on) in the last two.
+ */
+#define GDT_VIRT_START _AC(0xffff82d040000000, UL)
+#define GDT_VIRT_PER_CPU (_AC(16, UL) << PAGE_SHIFT)
 #define KERNEL_VIRT_START _AC(0xffff82d080000000, UL)
 #define KERNEL_VIRT_END _AC(0xffff82d0c0000000, UL)
 #define FRAMETABLE_VIRT_START _AC(0xffff82e000000000, UL)
@@ -54,8 +60,21 @@
 #define STACK_ORDER 2
 #define STACK_SIZE (PAGE_SIZE << STACK_ORDER)
 
-/* Boot GDT selectors (the final GDT keeps the same ones). */
-#define __HYPERVISOR_CS 0x08
-#define __HYPERVISOR_DS 0x10
+/* The boot GDT's selectors (boot/head.S). */
+#define __BOOT_CS 0x08
+#define __BOOT_DS 0x10
+
+/*
+ * The final GDT's, in Xen's reserved page (entries 7168 on), where PV
+ * guests expect the hypervisor's and their own flat selectors.
+ */
+#define GDT_RESERVED_PAGE 14
+#define GDT_RESERVED_ENTRY (GDT_RESERVED_PAGE * 512)
+#define __HYPERVISOR_CS 0xe008
+#define __HYPERVISOR_DS 0xe010
+#define FLAT_RING3_CS32 0xe023
+#define FLAT_RING3_DS 0xe02b
+#define FLAT_RING3_CS64 0xe033
+#define __TSS_SEL 0xe040
 
 #endif

@@ -2,17 +2,13 @@
 /*
  * The GDT, the TSS and the IDT (kernel/gdt.c, kernel/traps.c).
  *
- * GDT: 0x08 64-bit code and 0x10 data, as the boot GDT had, then the TSS.
- * The PV issue adds Xen's reserved GDT page for guests' flat selectors
- * (entries 7168 on: 0xe023, 0xe02b, 0xe033, DPL 3) after these.
+ * GDT: Xen's layout of 8192 entries, the guest's first, the hypervisor's
+ * reserved ones (the selectors of asm/config.h) from entry 7168.
  */
 #ifndef ASM_DESC_H
 #define ASM_DESC_H
 
 #include <mica/types.h>
-
-#define GDT_ENTRY_TSS 3 /* two slots: a 64-bit system descriptor is 16 bytes */
-#define __TSS_SEL (GDT_ENTRY_TSS << 3)
 
 /* IST slots (1-based, as the IDT gate encodes them). */
 #define IST_DF 1
@@ -35,8 +31,18 @@ struct desc_ptr {
 	uint64_t base;
 } __packed;
 
-/* Load the final GDT and the TSS. */
+/* Load the GDT and the TSS, and set up the syscall MSRs. */
 void gdt_init(void);
+
+/* Where the CPU saves a ring-3 context: the running vCPU's stack top. */
+void tss_set_rsp0(unsigned long rsp);
+
+/*
+ * Map a guest's descriptor frames (set_gdt) as its GDT's first n pages
+ * on this CPU; the others read as zeroes.
+ */
+#include <mica/mm.h>
+void gdt_set_guest_frames(const mfn_t *frames, unsigned int n);
 
 /* Which IST stack, if any, the address lies in (for the fault report). */
 const char *ist_stack_name(unsigned long addr, bool *guard);

@@ -77,4 +77,15 @@ void arch_vmap_unmap(unsigned long va, unsigned long nr);
  */
 mfn_t arch_vmap_lookup(unsigned long va, unsigned int *level);
 
+/*
+ * For PV guests. A guest L4 gets mica's slots 256..271 from
+ * arch_pv_init_l4(); flushes are of this CPU's TLB; arch_m2p_mfns() fills
+ * in up to max mfns of the M2P's 2 MiB chunks and returns how many there
+ * are.
+ */
+void arch_pv_init_l4(uint64_t *l4);
+void arch_flush_tlb_local(void);
+void arch_invlpg(unsigned long va);
+unsigned int arch_m2p_mfns(unsigned long *mfns, unsigned int max);
+
 #endif

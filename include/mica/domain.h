@@ -20,8 +20,7 @@
 
 typedef uint16_t domid_t;
 
-#define DOMID_SELF 0x7ff0U
-#define DOMID_INVALID 0x7ff4U
+#include <public/xen.h> /* DOMID_* */
 
 /* vCPUs per domain the structures allow (the builder makes one). */
 #define MAX_VIRT_CPUS 4
@@ -71,9 +70,12 @@ struct vcpu {
 	/* set_segment_base; the user gs base lives in the shadow register. */
 	unsigned long fs_base, gs_base_kernel, gs_base_user;
 
+	/* Data selectors the guest loaded, kept across context switches. */
+	uint16_t sel_ds, sel_es, sel_fs, sel_gs;
+
 	/* set_gdt: the guest's descriptor frames (PGT_seg_desc references). */
 	mfn_t gdt_frames[NR_GUEST_GDT_FRAMES];
-	unsigned int gdt_ents;
+	unsigned int nr_gdt_frames, gdt_ents;
 
 	unsigned long cr2; /* the virtual cr2 of the last bounced #PF */
 	bool fpu_ts;	   /* fpu_taskswitch: the guest's view of cr0.TS */
@@ -91,14 +93,10 @@ struct vcpu {
 
 	/* The scheduler's run queue. */
 	struct vcpu *next_in_queue;
-};
 
-/* shutdown reasons (sched_op shutdown), and why mica crashed a domain */
-#define SHUTDOWN_poweroff 0
-#define SHUTDOWN_reboot 1
-#define SHUTDOWN_suspend 2
-#define SHUTDOWN_crash 3
-#define SHUTDOWN_watchdog 4
+	/* The guest's x87/SSE state (fxsave) while another vCPU runs. */
+	uint8_t fpu_state[512] __aligned(16);
+};
 
 struct domain {
 	domid_t domain_id;
@@ -130,8 +128,16 @@ struct domain {
 
 	bool is_dying; /* shutting down: no vCPU runs again */
 	unsigned int shutdown_code;
+	/* heap_free_pages() before the domain was built, for the audit. */
+	unsigned long free_before;
+	/* console_io output waiting for its newline. */
+	char cons_buf[160];
+	unsigned int cons_len;
 	struct domain *next; /* the list of all domains */
 };
+
+/* Every domain but the idle one, newest last. */
+extern struct domain *domain_list;
 
 /* Set up the memory fields of a new domain. */
 void domain_mm_init(struct domain *d, domid_t id, unsigned long max_pages);

@@ -71,10 +71,28 @@ extern jmp_buf *host_panic_jmp;
 extern char host_panic_msg[512];
 
 /*
+ * A guest L4's slot 256..271 as arch_pv_init_l4() fills it on the host:
+ * not mica's real entries (there are none), but recognisable ones.
+ */
+#define HOST_PV_L4_ENTRY(slot) ((0xfee00UL + (slot)) << 12 | 0x63)
+
+/*
  * Guest addresses on the host are host pointers (tools/host/guest_access.c);
  * copies touching [start, start + len) fail with -EFAULT until cleared.
  */
 void host_guest_fault_range(unsigned long start, unsigned long len);
 void host_guest_fault_clear(void);
+
+/*
+ * The arch hooks of PV page tables (include/mica/arch_mm.h), recorded:
+ * arch_pv_init_l4() fills the hypervisor's slots with HOST_PV_L4_SLOT(i),
+ * present entries naming frames no machine has; arch_pv_load_cr3() counts
+ * loads of host_current's table and keeps the table in host_cr3; the
+ * flushes count themselves. `current` is host_current.
+ */
+#define HOST_PV_L4_SLOT(i) (0x000ffffff0000067UL | ((uint64_t)(i) << 12))
+extern unsigned long host_tlb_flushes, host_invlpgs, host_last_invlpg;
+extern unsigned long host_cr3_loads;
+extern mfn_t host_cr3;
 
 #endif

@@ -207,6 +207,11 @@ void free_xenheap_pages_exact(void *v, unsigned long nr);
 struct page_info *alloc_domheap_pages(struct domain *d, unsigned int order,
 				      unsigned int memflags);
 void free_domheap_pages(struct page_info *pg, unsigned int order);
+/*
+ * Free a domain's frame whose every reference, the allocation reference
+ * included, is gone: put_page()'s last (include/mica/pv_mm.h).
+ */
+void free_domheap_page_released(struct page_info *pg);
 
 /*
  * Exactly nr physically contiguous frames, the first aligned to align

@@ -101,6 +101,17 @@ extern uint64_t mapcache_l1[];
 void mapcache_enable(uint64_t pte_flags);
 unsigned int mapcache_slots_in_use(void);
 
+/* ---- what PV guests share with mica (mm/paging.c) ---- */
+
+/* The L1 table mapping the CPUs' GDTs at GDT_VIRT_START. */
+uint64_t *paging_gdt_l1(void);
+/* A present leaf entry for pa: accessed, dirty, NX, writable or not. */
+uint64_t paging_leaf(paddr_t pa, bool writable);
+/* Build the M2P after the heap is up: 0 or -ENOMEM. */
+int paging_m2p_init(void);
+/* Run on mica's own tables (guests' are about to go). */
+void paging_load_idle(void);
+
 #define _PAGE_PRESENT 0x001UL
 #define _PAGE_RW 0x002UL
 #define _PAGE_USER 0x004UL

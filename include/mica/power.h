@@ -11,6 +11,8 @@
 #include <mica/types.h>
 
 __noreturn void machine_power_off(void);
+/* noreboot: a fatal error (and the last domain going) halts instead. */
+extern bool opt_noreboot;
 __noreturn void machine_restart(void);
 
 /*

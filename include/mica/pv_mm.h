@@ -37,6 +37,15 @@
 #define PGT_pinned (1UL << 60)	  /* holds a type and a general reference */
 #define PGT_validated (1UL << 59) /* the current type's contents checked */
 #define PGT_count_mask ((1UL << 32) - 1)
+/*
+ * A page table's linear count (Xen's linear_pt_count), a signed 16-bit
+ * number: above 0, how many of its entries are linear ones (read-only
+ * entries mapping a table of its own level); below 0, how many linear
+ * entries elsewhere map it. A table is never both, so a chain of linear
+ * tables is one link long.
+ */
+#define PGT_linear_shift 32
+#define PGT_linear_mask (0xffffUL << PGT_linear_shift)
 
 /* The page-table type of level 1..4. */
 #define PGT_lN_page_table(n) ((unsigned long)(n) << 61)
@@ -51,11 +60,24 @@ bool get_page(struct page_info *pg, const struct domain *d);
 void put_page(struct page_info *pg);
 
 /*
+ * The owner gives up its allocation reference (PGC_allocated), if it still
+ * holds it: what a domain handing a frame back does. The frame goes back
+ * to the heap once nothing maps or pins it any more.
+ */
+void put_page_alloc_ref(struct page_info *pg);
+
+/*
  * A type reference: give pg the type if its type count is zero (validating
  * a page table first) or find it already has it. 0, or -EINVAL when pg has
- * another type in use, or what validation found wrong.
+ * another type in use, or what validation found wrong (-EINVAL for a bad
+ * entry or a frame of the wrong type, -EBUSY for an L1 entry mapping a
+ * frame that is not the domain's or cannot be writable, -EPERM for one
+ * mapping what is not RAM). PGT_seg_desc_page checks no contents: set_gdt
+ * checks the descriptors once it holds the type, which keeps the guest
+ * from writing them meanwhile.
  */
 int get_page_type(struct page_info *pg, unsigned long type);
+/* The last type reference of a page table drops what its entries hold. */
 void put_page_type(struct page_info *pg);
 
 /* Both references at once; nothing taken on failure. */
@@ -71,10 +93,48 @@ int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int level);
 int pv_unpin_table(struct domain *d, mfn_t mfn);
 
 /*
+ * MMUEXT_NEW_BASEPTR and MMUEXT_NEW_USER_BASEPTR for v (INVALID_MFN clears
+ * the user one): a PGT_l4 type reference and a general one on the new
+ * table, then arch_pv_load_cr3(), then the old table's references go.
+ * 0, or get_page_and_type()'s error with nothing changed.
+ */
+int pv_new_baseptr(struct vcpu *v, mfn_t mfn);
+int pv_new_user_baseptr(struct vcpu *v, mfn_t mfn);
+
+/*
+ * One mmu_update request of d's, as Xen decodes it: the command in bits
+ * 2..0 of ptr (MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD,
+ * MMU_MACHPHYS_UPDATE), the machine address of a PTE or of a frame above.
+ * A PTE in a page table is written after val is validated for its level;
+ * one in a frame of d's without a page-table or descriptor type is written
+ * as it is, as the guest could itself. 0 or -errno, nothing changed then.
+ */
+int pv_mmu_update_one(struct domain *d, uint64_t ptr, uint64_t val);
+
+/*
+ * The hypercalls, with Xen's arguments and answers: guest pointers are
+ * read and written through copy_from_guest() and copy_to_guest() (-EFAULT),
+ * a batch stops at the first request that fails and reports how many
+ * succeeded through pdone (when not 0), and foreigndom must be DOMID_SELF.
+ */
+long do_mmu_update(unsigned long ureqs, unsigned int count, unsigned long pdone,
+		   unsigned int foreigndom);
+long do_update_va_mapping(unsigned long va, uint64_t val, unsigned long flags);
+long do_mmuext_op(unsigned long uops, unsigned int count, unsigned long pdone,
+		  unsigned int foreigndom);
+
+/*
  * Before a dying domain's memory is freed: unpin its tables and drop the
  * references its page tables and descriptor slots hold, so that every
- * frame is left with only its allocation reference.
+ * frame is left with only its allocation reference: for each of its
+ * vCPUs, those of guest_table, guest_table_user and the nr_gdt_frames
+ * gdt_frames that are still set (each holds a type and a general
+ * reference), which are cleared; then the pins of the tables on
+ * d->page_list, L4s first.
  */
 void pv_relinquish_page_types(struct domain *d);
+
+/* The kernel reloads cr3 when v, running, got a new page-table base. */
+void arch_pv_load_cr3(struct vcpu *v);
 
 #endif

@@ -25,6 +25,7 @@ typedef uint64_t paddr_t;
 #define __used __attribute__((used))
 #define __section(s) __attribute__((section(s)))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
+#define barrier() asm volatile("" ::: "memory")
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define BUILD_BUG_ON(c) _Static_assert(!(c), #c)

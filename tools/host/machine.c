@@ -20,9 +20,11 @@
 #include <unistd.h>
 
 #include <mica/arch_mm.h>
+#include <mica/domain.h>
 #include <mica/host.h>
 #include <mica/lib.h>
 #include <mica/m2p.h>
+#include <mica/pv_mm.h>
 #include <mica/vmap.h>
 #include <mica/xmalloc.h>
 
@@ -86,6 +88,12 @@ void *arch_boot_alloc(size_t bytes)
 	if (p)
 		meta[nr_meta++] = p;
 	return p;
+}
+
+void arch_pv_init_l4(uint64_t *l4)
+{
+	for (unsigned int i = HYPERVISOR_L4_FIRST; i <= HYPERVISOR_L4_LAST; i++)
+		l4[i] = HOST_PV_L4_ENTRY(i);
 }
 
 /* ---- the vmap area ---- */
@@ -293,6 +301,38 @@ mfn_t arch_vmap_lookup(unsigned long va, unsigned int *level)
 		return INVALID_MFN;
 	*level = 1;
 	return _mfn(x >> PAGE_SHIFT);
+}
+
+/* ---- PV guests' page tables ---- */
+
+struct vcpu *host_current;
+unsigned long host_tlb_flushes, host_invlpgs, host_last_invlpg;
+unsigned long host_cr3_loads;
+mfn_t host_cr3 = INVALID_MFN;
+
+void arch_pv_init_l4(uint64_t *l4)
+{
+	for (unsigned int i = HYPERVISOR_L4_FIRST; i <= HYPERVISOR_L4_LAST; i++)
+		l4[i] = HOST_PV_L4_SLOT(i);
+}
+
+void arch_pv_load_cr3(struct vcpu *v)
+{
+	if (v != host_current)
+		return;
+	host_cr3_loads++;
+	host_cr3 = v->kernel_mode ? v->guest_table : v->guest_table_user;
+}
+
+void arch_flush_tlb_local(void)
+{
+	host_tlb_flushes++;
+}
+
+void arch_invlpg(unsigned long va)
+{
+	host_invlpgs++;
+	host_last_invlpg = va;
 }
 
 int host_machine_init_ranges(unsigned long nr_frames,
