@@ -57,6 +57,9 @@ void cons_write(const char *s, size_t len);
 int printf(const char *fmt, ...) __printf(1, 2);
 int vprintf(const char *fmt, va_list ap);
 
+/* Whether start_info's command line has this blank-separated word. */
+bool cmdline_has(const char *word);
+
 /* Stops the domain; returns only if the hypervisor refused. */
 long shutdown(unsigned int reason);
 __noreturn void crash(const char *fmt, ...) __printf(1, 2);
