@@ -203,6 +203,10 @@ static void sched_tick(void)
 				v->timer_deadline = 0;
 				pv_timer_fired(v);
 			}
+			if (v->periodic_period && v->periodic_next <= now) {
+				v->periodic_next = now + v->periodic_period;
+				pv_timer_fired(v);
+			}
 			if (v->state == VCPU_blocked && v->poll_deadline &&
 			    v->poll_deadline <= now)
 				vcpu_wake(v);
