@@ -89,7 +89,7 @@ boot() {
 	fi
 }
 
-guests=(hello traps mmu memory)
+guests=(hello traps mmu memory sched)
 have=()
 for g in "${guests[@]}"; do
 	[ -f "$G/$g.elf" ] && have+=("$g")

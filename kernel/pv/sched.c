@@ -232,6 +232,10 @@ __noreturn void sched_run(void)
 		domain_reap();
 		if (!domain_list) {
 			pv_audit_all();
+			if (opt_noreboot) {
+				printk("mica: no domains left, halted (noreboot)\n");
+				halt_forever();
+			}
 			printk("mica: no domains left, powering off\n");
 			machine_power_off();
 		}
