@@ -16,7 +16,8 @@
 # run without a serial port read off the screen, broken configurations), and
 # the PV guests (scripts/test-guests.sh: several at once through -kernel,
 # the ISO and mica.efi, one crashing on purpose, each judged by its KTAP,
-# and the page audit), and scripts/test-crash.sh when present.
+# and the page audit), the same guests on Debian's Xen 4.17
+# (scripts/test-xen.sh), and scripts/test-crash.sh when present.
 #
 # The QEMU matrix covers every value of each axis at least once rather than
 # their product, to stay short on a 2-core machine without KVM:
@@ -195,6 +196,8 @@ helper "$out/efi.log" scripts/test-efi.sh "$out/efi"
 
 echo "== PV guests"
 helper "$out/guests.log" scripts/test-guests.sh "$out/guests"
+# The same guest binaries on Xen 4.17: proof they need nothing of mica's.
+helper "$out/xen.log" scripts/test-xen.sh --log-dir "$out"
 
 if [ -f scripts/test-crash.sh ]; then
 	echo "== crash tests"

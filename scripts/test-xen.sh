@@ -21,7 +21,7 @@
 # its initial domain crashed.
 #
 # Prints qemu-test.sh's PASS/FAIL line per guest (with the time each boot
-# took), then "xen: N passed, N failed" over the guests. --counts FILE is
+# took), then "N passed, N failed" over the guests. --counts FILE is
 # passed to qemu-test.sh, which appends each guest's "passed failed
 # skipped". XEN_GZ overrides /boot/xen-4.17-amd64.gz. Exits 0 only if every
 # guest passed.
@@ -99,5 +99,5 @@ for g in "${guests[@]}"; do
 		fail=$((fail + 1))
 	fi
 done
-echo "xen: $pass passed, $fail failed"
+echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
