@@ -68,15 +68,19 @@ $(HT)/test_pv_elf: $(ht-pv-elf-objs)
 $(HT)/test_cmdline: $(HT)/kernel/cmdline.o
 
 # The PV domain builder on the host machine, with the loader, the image
-# builder and the log capture; it sees the library's debug build too.
+# builder, the log capture and the page-type audit; it sees the library's
+# debug build too, mm/pv_mm.c included. --wrap lets the test make the two
+# page-type calls the builder makes fail.
 ht-pv-build-objs := $(patsubst %.c,$(HT)/%.o,kernel/pv/build.c kernel/pv/elf.c \
-	kernel/lib.c tests/host/guest_elf.c tests/host/harness.c)
+	kernel/lib.c tests/host/guest_elf.c tests/host/harness.c \
+	tests/host/pv_mm_check.c)
 $(HT)/kernel/pv/build.o $(HT)/tests/host/test_pv_build.o: \
 	HT_CFLAGS += -DMICA_DEBUG -Ikernel/pv
 $(HT)/test_pv_build: $(HT)/tests/host/test_pv_build.o $(ht-pv-build-objs) \
 		$(BUILD)/host/libmica-mm-debug.a
 	@echo "  HOSTLD  $@"
-	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $^ -lcmocka
+	$(Q)$(HOST_CC) $(HT_CFLAGS) -Wl,--wrap=pv_pin_table \
+		-Wl,--wrap=get_page_and_type -o $@ $^ -lcmocka
 
 # They see the library's debug build: boxed frame numbers, poison checks.
 $(patsubst $(HT)/test_%,$(HT)/tests/host/test_%.o,$(ht-mm-bins)): HT_CFLAGS += -DMICA_DEBUG
