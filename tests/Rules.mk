@@ -8,6 +8,7 @@
 #   make fuzz-heap    the heap fuzzer (tests/fuzz/fuzz_heap.c) for FUZZ_SECONDS
 #   make fuzz-xmalloc the xmalloc fuzzer (tests/fuzz/fuzz_xmalloc.c), the same
 #   make fuzz-vmap    the vmap fuzzer (tests/fuzz/fuzz_vmap.c) for FUZZ_SECONDS
+#   make fuzz-pv-mm   the page-type fuzzer (tests/fuzz/fuzz_pv_mm.c), the same
 #   make fuzz-smoke   every fuzzer for 10 seconds each (make check runs it)
 #
 # The tests compile the real sources (boot/*.c, kernel/cmdline.c, ...) for
@@ -124,11 +125,12 @@ fuzz: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
 	$(Q)$(call fuzz-run,$(FUZZ_SECONDS))
 
 fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap \
-		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap
+		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap $(FZ)/fuzz_pv_mm
 	$(Q)$(call fuzz-run,10)
 	$(Q)$(call fuzz-heap-run,10)
 	$(Q)$(call fuzz-xmalloc-run,10)
 	$(Q)$(call fuzz-vmap-run,10)
+	$(Q)$(call fuzz-pv-mm-run,10)
 
 # The heap fuzzer: the real mm/ sources (the host library's list), debug
 # build. Seeds in tests/fuzz/corpus-heap, findings in $(FZ)/heap-corpus,
@@ -196,3 +198,27 @@ fuzz-vmap-run = mkdir -p $(FZ)/vmap-corpus && $(FZ)/fuzz_vmap \
 .PHONY: fuzz-vmap
 fuzz-vmap: $(FZ)/fuzz_vmap
 	$(Q)$(call fuzz-vmap-run,$(FUZZ_SECONDS))
+
+# The page-type fuzzer: mm/pv_mm.c over the heap, built as the heap fuzzer
+# is, with the audit the unit test uses. Any bytes are an operation
+# sequence: no seeds. Findings in $(FZ)/pv-mm-corpus, crashes as
+# $(FZ)/pv-mm-crash-*.
+fzp-srcs := tests/fuzz/fuzz_pv_mm.c tests/host/pv_mm_check.c $(host-lib-srcs)
+
+$(FZ)/fuzz_pv_mm: $(fzp-srcs) tests/fuzz/fuzz_pv_mm.ignorelist tests/fuzz/fuzz_util.h \
+		tests/host/pv_mm_check.h \
+		$(wildcard include/mica/*.h include/asm/*.h include/public/*.h mm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -fno-inline-functions \
+		-fsanitize-coverage-ignorelist=tests/fuzz/fuzz_pv_mm.ignorelist \
+		-o $@ $(fzp-srcs)
+
+fuzz-pv-mm-run = mkdir -p $(FZ)/pv-mm-corpus && $(FZ)/fuzz_pv_mm \
+	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=2048 \
+	-len_control=0 -print_final_stats=1 -artifact_prefix=$(FZ)/pv-mm- \
+	$(FZ)/pv-mm-corpus
+
+.PHONY: fuzz-pv-mm
+fuzz-pv-mm: $(FZ)/fuzz_pv_mm
+	$(Q)$(call fuzz-pv-mm-run,$(FUZZ_SECONDS))
