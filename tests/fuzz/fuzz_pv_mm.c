@@ -332,17 +332,9 @@ static void machine(void)
 	host_vmap_pages = 8;
 	heap_scramble = u8() & 1;
 	REQUIRE(host_machine_init(MACHINE_FRAMES) == 0, "host_machine_init");
-	memset(&dom, 0, sizeof(dom));
+	pv_test_domain(&dom, &vcpu, 1, NR_FRAMES);
 	memset(&other, 0, sizeof(other));
-	memset(&vcpu, 0, sizeof(vcpu));
-	domain_mm_init(&dom, 1, NR_FRAMES);
 	domain_mm_init(&other, 2, NR_OTHER);
-	vcpu.domain = &dom;
-	vcpu.kernel_mode = true;
-	vcpu.guest_table = vcpu.guest_table_user = INVALID_MFN;
-	dom.vcpu[0] = &vcpu;
-	dom.max_vcpus = 1;
-	host_current = &vcpu;
 	start_free = heap_free_pages();
 	for (unsigned int i = 0; i < NR_FRAMES; i++) {
 		pg = alloc_domheap_pages(&dom, 0, MEMF_zero);

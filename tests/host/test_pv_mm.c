@@ -41,17 +41,9 @@ static int setup(void **state)
 	heap_scramble = false;
 	if (host_machine_init(NR_FRAMES))
 		return -1;
-	memset(&dom, 0, sizeof(dom));
+	pv_test_domain(&dom, &vcpu, 1, 1024);
 	memset(&other, 0, sizeof(other));
-	memset(&vcpu, 0, sizeof(vcpu));
-	domain_mm_init(&dom, 1, 1024);
 	domain_mm_init(&other, 2, 1024);
-	vcpu.domain = &dom;
-	vcpu.kernel_mode = true;
-	vcpu.guest_table = vcpu.guest_table_user = INVALID_MFN;
-	dom.vcpu[0] = &vcpu;
-	dom.max_vcpus = 1;
-	host_current = &vcpu;
 	host_tlb_flushes = host_invlpgs = host_cr3_loads = 0;
 	host_cr3 = INVALID_MFN;
 	host_guest_fault_clear();
