@@ -131,12 +131,13 @@ void put_page(struct page_info *pg)
 	free_domheap_page_released(pg);
 }
 
-void put_page_alloc_ref(struct page_info *pg)
+bool put_page_alloc_ref(struct page_info *pg)
 {
-	if (pg->count_info & PGC_allocated) {
-		pg->count_info &= ~PGC_allocated;
-		put_page(pg);
-	}
+	if ((pg->count_info & (PGC_allocated | PGC_xen_heap)) != PGC_allocated)
+		return false;
+	pg->count_info &= ~PGC_allocated;
+	put_page(pg);
+	return true;
 }
 
 /* A general reference on frame mfn for d, or NULL. */

@@ -9,6 +9,7 @@
 #   make fuzz-xmalloc the xmalloc fuzzer (tests/fuzz/fuzz_xmalloc.c), the same
 #   make fuzz-vmap    the vmap fuzzer (tests/fuzz/fuzz_vmap.c) for FUZZ_SECONDS
 #   make fuzz-pv-elf  the guest ELF loader's fuzzer (tests/fuzz/fuzz_pv_elf.c)
+#   make fuzz-pv-mm   the page-type fuzzer (tests/fuzz/fuzz_pv_mm.c), the same
 #   make fuzz-smoke   every fuzzer for 10 seconds each (make check runs it)
 #
 # The tests compile the real sources (boot/*.c, kernel/cmdline.c, ...) for
@@ -141,13 +142,14 @@ fuzz: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
 	$(Q)$(call fuzz-run,$(FUZZ_SECONDS))
 
 fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap \
-		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap $(FZ)/fuzz_pv_elf \
+		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap $(FZ)/fuzz_pv_elf $(FZ)/fuzz_pv_mm \
 		$(FZ)/pv-elf-seeds.stamp
 	$(Q)$(call fuzz-run,10)
 	$(Q)$(call fuzz-heap-run,10)
 	$(Q)$(call fuzz-xmalloc-run,10)
 	$(Q)$(call fuzz-vmap-run,10)
 	$(Q)$(call fuzz-pv-elf-run,10)
+	$(Q)$(call fuzz-pv-mm-run,10)
 
 # The heap fuzzer: the real mm/ sources (the host library's list), debug
 # build. Seeds in tests/fuzz/corpus-heap, findings in $(FZ)/heap-corpus,
@@ -242,7 +244,7 @@ $(FZ)/pv-elf-seeds.stamp: $(FZ)/gen_pv_elf_corpus
 	$(Q)$(FZ)/gen_pv_elf_corpus $(FZ)/pv-elf-seeds
 	$(Q)touch $@
 
-fuzz-pv-elf-run = mkdir -p $(FZ)/pv-elf-corpus && $(FZ)/fuzz_pv_elf \
+fuzz-pv-elf-run = mkdir -p $(FZ)/pv-elf-corpus && $(FZ)/fuzz_pv_elf $(FZ)/fuzz_pv_mm \
 	-max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
 	-print_final_stats=1 -artifact_prefix=$(FZ)/pv-elf- \
 	$(FZ)/pv-elf-corpus $(FZ)/pv-elf-seeds
