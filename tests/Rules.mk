@@ -35,7 +35,7 @@ ht-bins := $(addprefix $(HT)/test_,$(ht-tests))
 # Tests built on the mm/ host library (Makefile: `make host`).
 ht-mm-tests := $(patsubst tests/host/test_%.c,%,$(wildcard tests/host/test_heap.c \
 	tests/host/test_xmalloc.c tests/host/test_vmap.c tests/host/test_xvmalloc.c \
-	tests/host/test_pv_mm.c))
+	tests/host/test_pv_mm.c tests/host/test_memory_op.c))
 ht-mm-bins := $(addprefix $(HT)/test_,$(ht-mm-tests))
 
 $(HT)/%.o: %.c
