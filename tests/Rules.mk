@@ -259,8 +259,9 @@ fuzz-pv-elf: $(FZ)/fuzz_pv_elf $(FZ)/pv-elf-seeds.stamp
 fzm-srcs := tests/fuzz/fuzz_memory_op.c $(host-lib-srcs)
 
 $(FZ)/fuzz_memory_op: $(fzm-srcs) tests/fuzz/fuzz_memory_op.ignorelist \
-		tests/fuzz/fuzz_util.h $(wildcard include/mica/*.h \
-		include/asm/*.h include/public/*.h mm/*.h)
+		tests/fuzz/fuzz_util.h tests/host/memop_args.h \
+		$(wildcard include/mica/*.h include/asm/*.h include/public/*.h \
+		mm/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -Imm -fno-inline-functions \

@@ -45,6 +45,7 @@
 #include <public/memory.h>
 
 #include "heap.h"
+#include "memop_args.h"
 
 #define FRAMES 8192 /* 32 MiB: small enough to run out */
 #define LIST 64
@@ -158,18 +159,6 @@ static long memop(unsigned int op, const void *arg)
 
 	host_guest_fault_clear();
 	return rc;
-}
-
-static struct xen_memory_reservation resv(xen_pfn_t *l, unsigned long nr,
-					  unsigned int order, unsigned int bits)
-{
-	return (struct xen_memory_reservation){
-		.extent_start = (unsigned long)l,
-		.nr_extents = nr,
-		.extent_order = order,
-		.mem_flags = bits,
-		.domid = DOMID_SELF,
-	};
 }
 
 static bool scrubbed(const uint64_t *p)

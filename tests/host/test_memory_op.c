@@ -25,6 +25,8 @@
 #include <mica/pv_mm.h>
 #include <public/memory.h>
 
+#include "memop_args.h"
+
 #define MACHINE_FRAMES (1UL << 19) /* 2 GiB */
 #define DOM_MAX (1UL << 16)	   /* the test domain's max_pages: 256 MiB */
 #define LIST 1024		   /* entries in a test's extent list */
@@ -72,18 +74,6 @@ static long memop(unsigned long op, unsigned long start, const void *arg)
 {
 	return do_memory_op(op | start << MEMOP_EXTENT_SHIFT,
 			    (unsigned long)arg);
-}
-
-static struct xen_memory_reservation
-resv(xen_pfn_t *l, unsigned long nr, unsigned int order, unsigned int flags)
-{
-	return (struct xen_memory_reservation){
-		.extent_start = (unsigned long)l,
-		.nr_extents = nr,
-		.extent_order = order,
-		.mem_flags = flags,
-		.domid = DOMID_SELF,
-	};
 }
 
 static long reserve(unsigned int op, xen_pfn_t *l, unsigned long nr,
