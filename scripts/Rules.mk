@@ -134,10 +134,13 @@ BENCH_EFI_RUNS ?= 7
 bench:
 	$(Q)bash scripts/deps.sh
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.elf $(TRIVIAL) bench-tools \
-		$(BUILD)/mica.efi efi-tools
+		$(BUILD)/mica.efi efi-tools guests
 	$(Q)QEMU=$(QEMU) bash scripts/bench-boot.sh --runs $(BENCH_RUNS) \
 		--kernel $(BUILD)/mica.elf --trivial $(TRIVIAL) \
 		--out docs/benchmarks.md
+	$(Q)QEMU=$(QEMU) BUILD=$(BUILD) bash scripts/bench-guest.sh --runs $(BENCH_RUNS) \
+		--kernel $(BUILD)/mica.elf --guest $(BUILD)/guests/hello.elf \
+		--trivial $(TRIVIAL) --out docs/benchmarks.md
 	$(Q)QEMU=$(QEMU) OVMF=$(OVMF) bash scripts/bench-efi.sh --runs $(BENCH_EFI_RUNS) \
 		--efi $(BUILD)/mica.efi --kernel $(BUILD)/mica.elf \
 		--trivial $(BUILD)/efi/trivial.efi --out docs/benchmarks.md

@@ -38,35 +38,15 @@ fi
 
 qemu_args=(-M pc -m "$mem" -display none -monitor none -serial stdio -no-reboot)
 
-# boot_time ELF LINE: seconds from starting QEMU to its first line on the
-# serial port, and to LINE.
+. "$(dirname "$0")/bench-lib.sh"
+
+# boot_time ELF LINE: seconds to the first serial line and to LINE.
 boot_time() {
-	local elf=$1 want=$2 line t0 t1 tf='' rc=1 out
-	t0=$EPOCHREALTIME
-	coproc QEMU_PROC { exec timeout 30 "$QEMU" "${qemu_args[@]}" -kernel "$elf" -append "" </dev/null 2>&1; }
-	qpid=$QEMU_PROC_PID
-	# A copy of the pipe: bash may close its own once QEMU has exited.
-	exec {out}<&"${QEMU_PROC[0]}"
-	while IFS= read -r -t 30 line <&"$out"; do
-		[ -n "$tf" ] || tf=$EPOCHREALTIME
-		if [[ ${line%$'\r'} == *"$want"* ]]; then
-			t1=$EPOCHREALTIME
-			rc=0
-			break
-		fi
-	done
-	# bash drops QEMU_PROC_PID once the process has gone: use the copy.
-	kill "$qpid" 2>/dev/null
-	wait "$qpid" 2>/dev/null
-	qpid=
-	exec {out}<&-
-	[ $rc -eq 0 ] || { echo "bench-boot.sh: $elf never printed '$want'" >&2; return 1; }
-	awk -v a="$t0" -v f="$tf" -v b="$t1" 'BEGIN { printf "%.4f %.4f\n", f - a, b - a }'
+	qemu_time "$2" "${qemu_args[@]}" -kernel "$1" -append ""
 }
 
 # timeout(1) keeps QEMU out of reach of a Ctrl-C at the terminal.
-qpid=
-trap '[ -z "$qpid" ] || kill "$qpid" 2>/dev/null' EXIT
+trap '[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null' EXIT
 trap 'exit 130' INT TERM
 
 # Warm the page cache and QEMU's own start-up once, unmeasured.
@@ -97,15 +77,6 @@ for ((i = 0; i < runs; i++)); do
 done
 echo >&2
 
-# stats: median min max of the arguments, in seconds with two decimals.
-stats() {
-	printf '%s\n' "$@" | sort -n | awk '
-		{ v[NR] = $1 }
-		END {
-			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%.3f %.3f %.3f\n", m, v[1], v[NR]
-		}'
-}
 read -r tmed tmin tmax <<<"$(stats "${triv[@]}")"
 read -r mmed mmin mmax <<<"$(stats "${mica[@]}")"
 read -r fmed fmin fmax <<<"$(stats "${mica_first[@]}")"

@@ -14,7 +14,10 @@
 # under OVMF
 # (scripts/test-efi.sh: ESP boots on pc and q35, the ISO's mica.efi entry, a
 # run without a serial port read off the screen, broken configurations), and
-# scripts/test-crash.sh when present.
+# the PV guests (scripts/test-guests.sh: several at once through -kernel,
+# the ISO and mica.efi, one crashing on purpose, each judged by its KTAP,
+# and the page audit), the same guests on Debian's Xen 4.17
+# (scripts/test-xen.sh), and scripts/test-crash.sh when present.
 #
 # The QEMU matrix covers every value of each axis at least once rather than
 # their product, to stay short on a 2-core machine without KVM:
@@ -91,7 +94,7 @@ make_step() { # make_step NAME KTAP(0|1) TARGET...
 
 echo "== build"
 built=1
-make_step build 0 "$kernel" "$iso" trivial bench-tools "$BUILD/mica.efi" efi-tools ||
+make_step build 0 "$kernel" "$iso" guests trivial bench-tools "$BUILD/mica.efi" efi-tools ||
 	built=0
 
 echo "== style"
@@ -190,6 +193,11 @@ helper() { # helper LOG SCRIPT [ARGS...]
 
 echo "== UEFI (mica.efi)"
 helper "$out/efi.log" scripts/test-efi.sh "$out/efi"
+
+echo "== PV guests"
+helper "$out/guests.log" scripts/test-guests.sh "$out/guests"
+# The same guest binaries on Xen 4.17: proof they need nothing of mica's.
+helper "$out/xen.log" scripts/test-xen.sh --log-dir "$out"
 
 if [ -f scripts/test-crash.sh ]; then
 	echo "== crash tests"

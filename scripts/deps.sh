@@ -37,6 +37,7 @@ deps=(
 	"mtools           cmd:mformat"
 	"python3          cmd:python3"
 	"console-setup-linux file:/usr/share/consolefonts/Lat15-VGA16.psf.gz"
+	"xen-hypervisor-4.17-amd64 file:/boot/xen-4.17-amd64.gz"
 )
 
 present() {

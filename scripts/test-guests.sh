@@ -10,9 +10,11 @@
 #
 #   scripts/test-guests.sh [OUTDIR]
 #
-# Configurations: the guests through -kernel/-initrd on pc and q35 (one
-# of them without a direct map), a guest that crashes on purpose beside
-# others that must not notice, and the ISO with module2 modules.
+# Configurations: the guests through -kernel/-initrd on pc and, without a
+# direct map and with SMEP/SMAP (-cpu max), on q35; a guest that crashes on
+# purpose between two that must not notice; the ISO with module2 modules
+# under SeaBIOS; and mica.efi loading mica and two guests from an ESP
+# under OVMF.
 # The last line is "N passed, N failed". Environment: BUILD [build],
 # QEMU_TIMEOUT [60] per boot.
 
@@ -87,7 +89,7 @@ boot() {
 	fi
 }
 
-guests=(hello traps mmu memory)
+guests=(hello traps mmu memory sched)
 have=()
 for g in "${guests[@]}"; do
 	[ -f "$G/$g.elf" ] && have+=("$g")
@@ -123,6 +125,34 @@ if [ -f "$G/crash.elf" ]; then
 		--append "dom0=none" \
 		--initrd "$G/hello.elf name=before,$G/crash.elf name=crash,$G/hello.elf name=after"
 	judge crash "$out/crash.log" d1:ktap d2:crash d3:ktap
+fi
+
+# The ISO: GRUB's module2 lines.
+iso=$out/guests.iso
+if bash scripts/mkiso.sh --out "$iso" --kernel "$kernel" --default 0 \
+	--module "$G/hello.elf name=hello0" --module "$G/traps.elf name=traps mem=32M" \
+	>"$out/iso.build.log" 2>&1; then
+	boot iso-bios --iso "$iso" --firmware bios --machine q35 --mem 512M
+	judge iso-bios "$out/iso-bios.log" d0:ktap d1:ktap
+else
+	fail "iso: scripts/mkiso.sh failed (log $out/iso.build.log)"
+fi
+
+# mica.efi from an ESP: mica.cfg's module lines.
+if [ -f "$BUILD/mica.efi" ] && [ -f "${OVMF:-/usr/share/ovmf/OVMF.fd}" ]; then
+	rm -rf "$out/esp"
+	if bash scripts/mkesp.sh --out "$out/esp" --efi "$BUILD/mica.efi" \
+		--kernel "$kernel" --append "" \
+		--module "$G/hello.elf name=hello0" --module "$G/hello.elf name=hello1 mem=32M" \
+		>"$out/esp.build.log" 2>&1; then
+		boot esp-ovmf --esp "$out/esp" --machine q35 --mem 512M \
+			--timeout $((timeout + 30))
+		judge esp-ovmf "$out/esp-ovmf.log" d0:ktap d1:ktap
+	else
+		fail "esp: scripts/mkesp.sh failed (log $out/esp.build.log)"
+	fi
+else
+	echo "# skipped esp-ovmf: no $BUILD/mica.efi (make efi) or no OVMF"
 fi
 
 echo "$passed passed, $failed failed"

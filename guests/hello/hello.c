@@ -62,6 +62,28 @@ static void test_cmdline(void)
 	ktap_diag("cmd_line \"%.80s\"", c);
 }
 
+/* The initial domain's console info lies in the start_info page, after it. */
+static void test_dom0_console_info(void)
+{
+	uint32_t off = start_info->console.dom0.info_off;
+	uint32_t size = start_info->console.dom0.info_size;
+	const struct dom0_vga_console_info *ci;
+
+	if (!is_initial_domain()) {
+		ktap_skip("not the initial domain");
+		return;
+	}
+	ktap_diag("console info at +%#x, %u bytes", off, size);
+	if (!size)
+		return;
+	expect(off >= sizeof(struct start_info) && off + size <= PAGE_SIZE);
+	ci = (const void *)((const char *)start_info + off);
+	ktap_diag("video type %#x", ci->video_type);
+	expect(ci->video_type == XEN_VGATYPE_TEXT_MODE_3 ||
+	       ci->video_type == XEN_VGATYPE_VESA_LFB ||
+	       ci->video_type == XEN_VGATYPE_EFI_LFB);
+}
+
 /*
  * The initial region, in order: the image, the ram disk if any, the p2m,
  * start_info, (domU) the xenstore and console pages, the page tables, the
@@ -320,6 +342,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(test_flags),
 	KTAP_CASE(test_nr_pages),
 	KTAP_CASE(test_cmdline),
+	KTAP_CASE(test_dom0_console_info),
 	KTAP_CASE(test_layout),
 	KTAP_CASE(test_p2m_m2p),
 	KTAP_CASE(test_machphys_mapping),

@@ -43,7 +43,6 @@ static void ring_write(const char *s, size_t len)
 	}
 }
 
-void cons_init(void);
 void cons_init(void)
 {
 	xen_pfn_t mfn = start_info->console.domU.mfn;

@@ -52,9 +52,13 @@ static inline bool is_initial_domain(void)
 }
 
 /* Console output: console_io for the initial domain, else the ring. */
+void cons_init(void); /* start.c, once the M2P is known */
 void cons_write(const char *s, size_t len);
 int printf(const char *fmt, ...) __printf(1, 2);
 int vprintf(const char *fmt, va_list ap);
+
+/* Whether start_info's command line has this blank-separated word. */
+bool cmdline_has(const char *word);
 
 /* Stops the domain; returns only if the hypervisor refused. */
 long shutdown(unsigned int reason);

@@ -8,20 +8,8 @@
  * The guest moves to a larger stack of its own and calls guest_start()
  * (start.c) with both values.
  */
+#include <public/elfnote.h>
 #include <public/xen.h>
-
-/*
- * Note types (Xen's XEN_ELFNOTE_*, from public/elfnote.h).
- * TODO: include <public/elfnote.h> once it is in the tree.
- */
-#define NOTE_ENTRY 1
-#define NOTE_HYPERCALL_PAGE 2
-#define NOTE_VIRT_BASE 3
-#define NOTE_PADDR_OFFSET 4
-#define NOTE_XEN_VERSION 5
-#define NOTE_GUEST_OS 6
-#define NOTE_GUEST_VERSION 7
-#define NOTE_LOADER 8
 
 #define GUEST_STACK_SIZE (16 * 4096)
 
@@ -31,7 +19,7 @@
 	.long 2f - 1f
 	.long 4f - 3f
 	.long \type
-1:	.asciz "Xen"
+1:	.asciz XEN_ELFNOTE_NAME
 2:	.p2align 2
 3:
 .endm
@@ -50,16 +38,16 @@
 .endm
 
 	.section .note.Xen, "a", @note
-	xen_note_str NOTE_GUEST_OS, "mica-test-guest"
-	xen_note_str NOTE_GUEST_VERSION, "0.1"
+	xen_note_str XEN_ELFNOTE_GUEST_OS, "mica-test-guest"
+	xen_note_str XEN_ELFNOTE_GUEST_VERSION, "0.1"
 	/* The interface: every 64-bit PV builder since Xen 3.0 takes it. */
-	xen_note_str NOTE_XEN_VERSION, "xen-3.0"
+	xen_note_str XEN_ELFNOTE_XEN_VERSION, "xen-3.0"
 	/* Not Linux's: the builder then asks for nothing else of the image. */
-	xen_note_str NOTE_LOADER, "generic"
-	xen_note_quad NOTE_VIRT_BASE, VIRT_BASE
-	xen_note_quad NOTE_PADDR_OFFSET, 0
-	xen_note_quad NOTE_ENTRY, _start
-	xen_note_quad NOTE_HYPERCALL_PAGE, hypercall_page
+	xen_note_str XEN_ELFNOTE_LOADER, "generic"
+	xen_note_quad XEN_ELFNOTE_VIRT_BASE, VIRT_BASE
+	xen_note_quad XEN_ELFNOTE_PADDR_OFFSET, 0
+	xen_note_quad XEN_ELFNOTE_ENTRY, _start
+	xen_note_quad XEN_ELFNOTE_HYPERCALL_PAGE, hypercall_page
 
 /*
  * The builder writes 128 stubs of 32 bytes here. Filled with int3 so that

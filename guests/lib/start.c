@@ -20,8 +20,26 @@ struct xen_machphys_mapping m2p_mapping;
 /* Its frame is given up for the hypervisor's shared_info page. */
 static char shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
 
-void cons_init(void);
 void guest_start(start_info_t *si, unsigned long rsp);
+
+bool cmdline_has(const char *word)
+{
+	const char *c = (const char *)start_info->cmd_line;
+	const char *end = c + strnlen(c, MAX_GUEST_CMDLINE);
+	size_t n = strlen(word);
+
+	while (c < end) {
+		const char *w = c;
+
+		while (c < end && *c != ' ')
+			c++;
+		if ((size_t)(c - w) == n && !strncmp(w, word, n))
+			return true;
+		while (c < end && *c == ' ')
+			c++;
+	}
+	return false;
+}
 
 long shutdown(unsigned int reason)
 {

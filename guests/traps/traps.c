@@ -89,10 +89,16 @@ static void test_gp_noncanonical(void)
  * Xen takes the vector of an `int n` from the #GP's error code, (n << 3) | 2
  * on hardware. QEMU's TCG reports (n << 4) | 2 in long mode, so Xen under
  * TCG sees vector 2n: either it delivers that, or a #GP with the odd code.
+ * A run on Xen under TCG passes allow_tcg_int_quirk on the guest's command
+ * line to skip those cases; without it they fail.
  */
 static bool tcg_int_quirk(unsigned int n, unsigned long after)
 {
 	unsigned int quirk_vector = (2 * n) & 0xff;
+
+	/* Only where the run says it is Xen under TCG: elsewhere it is a bug. */
+	if (!cmdline_has("allow_tcg_int_quirk"))
+		return false;
 
 	if (last_trap.vector == X86_EXC_GP &&
 	    last_trap.error_code == ((n << 4) | 2))
@@ -183,34 +189,39 @@ static void test_forced_cpuid(void)
 	expect_eq(last_trap.rip, at);
 }
 
+/* An FPU instruction; how many exceptions it raised (the #NM resumes it). */
+static unsigned int fpu_traps(unsigned long *at)
+{
+	unsigned int count = last_trap.count;
+
+	__asm__ volatile("lea 1f(%%rip), %0\n1:\tfnop\n" _ASM_EXTABLE(1b, 1b)
+			 : "=r"(*at)
+			 :
+			 : "memory");
+	return last_trap.count - count;
+}
+
 /*
  * fpu_taskswitch(1) sets the guest's cr0.TS: the next FPU instruction
  * raises #NM, which the hypervisor delivers after clearing TS again, so
- * the instruction then runs.
+ * the instruction then runs, and the one after does not trap.
+ * fpu_taskswitch(0) clears TS. (Xen also emulates mov from cr0 and clts;
+ * a PV kernel such as Linux uses the hypercall and needs neither.)
  */
 static void test_fpu_taskswitch(void)
 {
-	unsigned long cr0, at;
-	unsigned int count;
+	unsigned long at;
 
 	if (!expect_rc(HYPERVISOR_fpu_taskswitch(1), 0))
 		return;
-	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	expect_msg(cr0 & 8, "cr0 %#lx: no TS after fpu_taskswitch(1)", cr0);
-	count = last_trap.count;
-	__asm__ volatile("lea 1f(%%rip), %0\n1:\tfnop\n" _ASM_EXTABLE(1b, 1b)
-			 : "=r"(at)
-			 :
-			 : "memory");
-	expect_eq(last_trap.count, count + 1);
-	expect_eq(last_trap.vector, X86_EXC_NM);
-	expect_eq(last_trap.rip, at);
-	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	expect_msg(!(cr0 & 8), "cr0 %#lx: TS still set after #NM", cr0);
-	/* clts is emulated too. */
+	if (expect_eq(fpu_traps(&at), 1)) {
+		expect_eq(last_trap.vector, X86_EXC_NM);
+		expect_eq(last_trap.rip, at);
+	}
+	expect_eq(fpu_traps(&at), 0);
 	expect_rc(HYPERVISOR_fpu_taskswitch(1), 0);
-	__asm__ volatile("clts\n\tmov %%cr0, %0" : "=r"(cr0));
-	expect_msg(!(cr0 & 8), "cr0 %#lx: TS still set after clts", cr0);
+	expect_rc(HYPERVISOR_fpu_taskswitch(0), 0);
+	expect_eq(fpu_traps(&at), 0);
 }
 
 /* ---- user mode ---------------------------------------------------------- */
@@ -349,7 +360,8 @@ static void test_user_int81_refused(void)
 	if (!user_setup())
 		return;
 	v = run_user(user_int81, 0);
-	if (v == X86_EXC_GP && from_user.error_code == ((0x81 << 4) | 2)) {
+	if (v == X86_EXC_GP && from_user.error_code == ((0x81 << 4) | 2) &&
+	    cmdline_has("allow_tcg_int_quirk")) {
 		ktap_skip("#GP error code %#lx: QEMU TCG's (n << 4) | 2",
 			  from_user.error_code);
 		return;

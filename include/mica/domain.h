@@ -86,6 +86,11 @@ struct vcpu {
 
 	/* set_timer_op's deadline (system time, ns; 0 = none). */
 	uint64_t timer_deadline;
+	/*
+	 * The periodic VIRQ_TIMER every vCPU starts with, as in Xen (10 ms;
+	 * VCPUOP_stop_periodic_timer sets 0), and when it next fires.
+	 */
+	uint64_t periodic_period, periodic_next;
 	/* sched_op poll: the ports watched, and the timeout. */
 	uint64_t poll_deadline;
 	unsigned long poll_mask[1]; /* ports 0..63 */

@@ -310,6 +310,39 @@ struct start_info {
 };
 typedef struct start_info start_info_t;
 
+/*
+ * The initial domain's console (start_info.console.dom0: at info_off in the
+ * start_info page, info_size bytes of it valid; later fields may follow).
+ */
+struct dom0_vga_console_info {
+	uint8_t video_type; /* XEN_VGATYPE_* */
+	union {
+		struct {
+			uint16_t font_height; /* pixels */
+			uint16_t cursor_x, cursor_y;
+			uint16_t rows, columns;
+		} text_mode_3;
+		struct {
+			uint16_t width, height; /* pixels */
+			uint16_t bytes_per_line;
+			uint16_t bits_per_pixel;
+			uint32_t lfb_base;
+			uint32_t lfb_size; /* 64 KiB units */
+			uint8_t red_pos, red_size;
+			uint8_t green_pos, green_size;
+			uint8_t blue_pos, blue_size;
+			uint8_t rsvd_pos, rsvd_size;
+			uint32_t gbl_caps;   /* VESA capabilities (0x4f00) */
+			uint16_t mode_attrs; /* mode attributes (0x4f01) */
+		} vesa_lfb;
+	} u;
+};
+typedef struct dom0_vga_console_info dom0_vga_console_info_t;
+
+#define XEN_VGATYPE_TEXT_MODE_3 0x03
+#define XEN_VGATYPE_VESA_LFB 0x23
+#define XEN_VGATYPE_EFI_LFB 0x70
+
 /* The magic's first bytes for a 64-bit PV guest of any Xen 3.0 or later. */
 #define XEN_START_INFO_MAGIC "xen-3.0-x86_64"
 
@@ -347,6 +380,10 @@ XEN_ABI_OFFSET(struct start_info, cmd_line, 128);
 XEN_ABI_OFFSET(struct start_info, first_p2m_pfn, 1152);
 XEN_ABI_OFFSET(struct start_info, nr_p2m_frames, 1160);
 XEN_ABI_SIZE(struct start_info, 1168);
+XEN_ABI_OFFSET(struct dom0_vga_console_info, u, 4);
+XEN_ABI_OFFSET(struct dom0_vga_console_info, u.vesa_lfb.lfb_base, 12);
+XEN_ABI_OFFSET(struct dom0_vga_console_info, u.vesa_lfb.gbl_caps, 28);
+XEN_ABI_OFFSET(struct dom0_vga_console_info, u.vesa_lfb.mode_attrs, 32);
 
 #endif /* !__ASSEMBLER__ */
 

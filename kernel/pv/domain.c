@@ -76,6 +76,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 	v->state = VCPU_down;
 	v->guest_table = v->guest_table_user = INVALID_MFN;
 	v->kernel_mode = true;
+	v->periodic_period = 10000000; /* ns: Xen's default */
 	v->regs = (struct cpu_regs *)((char *)v->stack + STACK_SIZE) - 1;
 	/* What switch_stack() pops the first time: six registers, then pv_first_entry. */
 	sp = (unsigned long *)v->regs - 7;

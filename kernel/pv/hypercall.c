@@ -466,8 +466,21 @@ static long do_vcpu_op(unsigned long cmd, unsigned long vcpuid,
 			return -EINVAL;
 		v->timer_deadline = 0;
 		return 0;
+	case VCPUOP_set_periodic_timer: {
+		struct vcpu_set_periodic_timer t;
+
+		if (copy_from_guest(&t, arg, sizeof(t)))
+			return -EFAULT;
+		/* Xen's floor: a period under 1 ms is refused. */
+		if (t.period_ns < 1000000)
+			return -EINVAL;
+		v->periodic_period = t.period_ns;
+		v->periodic_next = pv_system_time() + t.period_ns;
+		return 0;
+	}
 	case VCPUOP_stop_periodic_timer:
-		return 0; /* mica gives no periodic timer: already stopped */
+		v->periodic_period = 0;
+		return 0;
 	case VCPUOP_get_runstate_info: {
 		struct vcpu_runstate_info r;
 

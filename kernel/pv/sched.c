@@ -203,6 +203,10 @@ static void sched_tick(void)
 				v->timer_deadline = 0;
 				pv_timer_fired(v);
 			}
+			if (v->periodic_period && v->periodic_next <= now) {
+				v->periodic_next = now + v->periodic_period;
+				pv_timer_fired(v);
+			}
 			if (v->state == VCPU_blocked && v->poll_deadline &&
 			    v->poll_deadline <= now)
 				vcpu_wake(v);
@@ -228,6 +232,10 @@ __noreturn void sched_run(void)
 		domain_reap();
 		if (!domain_list) {
 			pv_audit_all();
+			if (opt_noreboot) {
+				printk("mica: no domains left, halted (noreboot)\n");
+				halt_forever();
+			}
 			printk("mica: no domains left, powering off\n");
 			machine_power_off();
 		}

@@ -1,0 +1,1 @@
+obj-y += sched.o upcall.o
