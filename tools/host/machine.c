@@ -90,12 +90,6 @@ void *arch_boot_alloc(size_t bytes)
 	return p;
 }
 
-void arch_pv_init_l4(uint64_t *l4)
-{
-	for (unsigned int i = HYPERVISOR_L4_FIRST; i <= HYPERVISOR_L4_LAST; i++)
-		l4[i] = HOST_PV_L4_ENTRY(i);
-}
-
 /* ---- the vmap area ---- */
 
 #define SZ_2M (1UL << 21)
