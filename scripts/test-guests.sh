@@ -106,6 +106,8 @@ doms=(d0:ktap)
 i=1
 for g in "${have[@]}"; do
 	initrd+=",$G/$g.elf name=$g mem=32M"
+	# The memory guest grows its reservation (a 2 MiB extent at most).
+	[ "$g" = memory ] && initrd+=" maxmem=40M"
 	doms+=("d$i:ktap")
 	i=$((i + 1))
 done

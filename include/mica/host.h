@@ -71,12 +71,6 @@ extern jmp_buf *host_panic_jmp;
 extern char host_panic_msg[512];
 
 /*
- * A guest L4's slot 256..271 as arch_pv_init_l4() fills it on the host:
- * not mica's real entries (there are none), but recognisable ones.
- */
-#define HOST_PV_L4_ENTRY(slot) ((0xfee00UL + (slot)) << 12 | 0x63)
-
-/*
  * Guest addresses on the host are host pointers (tools/host/guest_access.c);
  * copies touching [start, start + len) fail with -EFAULT until cleared.
  */

@@ -340,7 +340,7 @@ static void check_mapping(const struct pv_layout *l)
 		uint64_t e = entry(vcpu.guest_table, s);
 
 		if (s >= 256 && s <= 271)
-			assert_int_equal(e, HOST_PV_L4_ENTRY(s));
+			assert_int_equal(e, HOST_PV_L4_SLOT(s));
 		else if (e & _PAGE_PRESENT)
 			present[3]++;
 	}
