@@ -225,14 +225,14 @@ fuzz-vmap: $(FZ)/fuzz_vmap
 # $(FZ)/pv-elf-seeds; findings go to $(FZ)/pv-elf-corpus, crashes to
 # $(FZ)/pv-elf-crash-*. The input is the image itself: fuzz_util.h's byte
 # readers go unused.
-fzp-srcs := tests/fuzz/fuzz_pv_elf.c kernel/pv/elf.c kernel/lib.c \
+fze-srcs := tests/fuzz/fuzz_pv_elf.c kernel/pv/elf.c kernel/lib.c \
 	tools/host/support.c
 
-$(FZ)/fuzz_pv_elf: $(fzp-srcs) tests/fuzz/fuzz_util.h \
+$(FZ)/fuzz_pv_elf: $(fze-srcs) tests/fuzz/fuzz_util.h \
 		$(wildcard include/mica/*.h include/public/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
-	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -Wno-unused-function -o $@ $(fzp-srcs)
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -Wno-unused-function -o $@ $(fze-srcs)
 
 $(FZ)/gen_pv_elf_corpus: tests/fuzz/gen_pv_elf_corpus.c tests/host/guest_elf.c \
 		tests/host/guest_elf.h
@@ -246,7 +246,7 @@ $(FZ)/pv-elf-seeds.stamp: $(FZ)/gen_pv_elf_corpus
 	$(Q)$(FZ)/gen_pv_elf_corpus $(FZ)/pv-elf-seeds
 	$(Q)touch $@
 
-fuzz-pv-elf-run = mkdir -p $(FZ)/pv-elf-corpus && $(FZ)/fuzz_pv_elf $(FZ)/fuzz_pv_mm \
+fuzz-pv-elf-run = mkdir -p $(FZ)/pv-elf-corpus && $(FZ)/fuzz_pv_elf \
 	-max_total_time=$(1) -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
 	-print_final_stats=1 -artifact_prefix=$(FZ)/pv-elf- \
 	$(FZ)/pv-elf-corpus $(FZ)/pv-elf-seeds
@@ -254,6 +254,30 @@ fuzz-pv-elf-run = mkdir -p $(FZ)/pv-elf-corpus && $(FZ)/fuzz_pv_elf $(FZ)/fuzz_p
 .PHONY: fuzz-pv-elf
 fuzz-pv-elf: $(FZ)/fuzz_pv_elf $(FZ)/pv-elf-seeds.stamp
 	$(Q)$(call fuzz-pv-elf-run,$(FUZZ_SECONDS))
+
+# The page-type fuzzer: mm/pv_mm.c over the heap, built as the heap fuzzer
+# is, with the audit the unit test uses. Any bytes are an operation
+# sequence: no seeds. Findings in $(FZ)/pv-mm-corpus, crashes as
+# $(FZ)/pv-mm-crash-*.
+fzp-srcs := tests/fuzz/fuzz_pv_mm.c tests/host/pv_mm_check.c $(host-lib-srcs)
+
+$(FZ)/fuzz_pv_mm: $(fzp-srcs) tests/fuzz/fuzz_pv_mm.ignorelist tests/fuzz/fuzz_util.h \
+		tests/host/pv_mm_check.h \
+		$(wildcard include/mica/*.h include/asm/*.h include/public/*.h mm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -fno-inline-functions \
+		-fsanitize-coverage-ignorelist=tests/fuzz/fuzz_pv_mm.ignorelist \
+		-o $@ $(fzp-srcs)
+
+fuzz-pv-mm-run = mkdir -p $(FZ)/pv-mm-corpus && $(FZ)/fuzz_pv_mm \
+	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=2048 \
+	-len_control=0 -print_final_stats=1 -artifact_prefix=$(FZ)/pv-mm- \
+	$(FZ)/pv-mm-corpus
+
+.PHONY: fuzz-pv-mm
+fuzz-pv-mm: $(FZ)/fuzz_pv_mm
+	$(Q)$(call fuzz-pv-mm-run,$(FUZZ_SECONDS))
 
 # memory_op's fuzzer: mm/memory.c over the heap and mm/pv_mm.c, built as
 # the heap fuzzer is. It needs no seeds; findings go to
