@@ -125,7 +125,7 @@ void put_page(struct page_info *pg)
 	/* Every type reference comes with a general one. */
 	BUG_ON(pg->u.type_info & PGT_count_mask);
 	/* No stale translation may reach the frame once it is another's. */
-	arch_flush_tlb_local();
+	arch_flush_tlb_soon();
 	set_gpfn_from_mfn(page_to_mfn(pg), INVALID_M2P_ENTRY);
 	pg->u.type_info = 0;
 	free_domheap_page_released(pg);
@@ -437,7 +437,7 @@ int get_page_type(struct page_info *pg, unsigned long type)
 	if (type_of(x) != type) {
 		/* Stale writable translations must not outlive the type. */
 		if (type_of(x) == PGT_writable_page)
-			arch_flush_tlb_local();
+			arch_flush_tlb_soon();
 		x = type | (is_table(type) ? 0 : PGT_validated);
 	}
 	pg->u.type_info = (x & ~PGT_linear_mask) + 1;

@@ -323,6 +323,12 @@ void arch_flush_tlb_local(void)
 	host_tlb_flushes++;
 }
 
+/* The host counts a flush owed as one made: tests ask that one is. */
+void arch_flush_tlb_soon(void)
+{
+	host_tlb_flushes++;
+}
+
 void arch_invlpg(unsigned long va)
 {
 	host_invlpgs++;
