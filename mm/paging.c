@@ -799,8 +799,11 @@ void arch_pv_init_l4(uint64_t *gl4)
 		gl4[i] = idle_l4[i];
 }
 
+static bool tlb_flush_owed;
+
 void arch_flush_tlb_local(void)
 {
+	tlb_flush_owed = false;
 	/* Toggling PGE flushes global entries too: guests may set G. */
 	unsigned long cr4 = read_cr4();
 
@@ -809,6 +812,21 @@ void arch_flush_tlb_local(void)
 		write_cr4(cr4);
 	} else {
 		write_cr3(read_cr3());
+	}
+}
+
+/* One CPU: one flag. arch_flush_tlb_pending() pays it off. */
+
+void arch_flush_tlb_soon(void)
+{
+	tlb_flush_owed = true;
+}
+
+void arch_flush_tlb_pending(void)
+{
+	if (tlb_flush_owed) {
+		tlb_flush_owed = false;
+		arch_flush_tlb_local();
 	}
 }
 

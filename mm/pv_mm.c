@@ -125,18 +125,19 @@ void put_page(struct page_info *pg)
 	/* Every type reference comes with a general one. */
 	BUG_ON(pg->u.type_info & PGT_count_mask);
 	/* No stale translation may reach the frame once it is another's. */
-	arch_flush_tlb_local();
+	arch_flush_tlb_soon();
 	set_gpfn_from_mfn(page_to_mfn(pg), INVALID_M2P_ENTRY);
 	pg->u.type_info = 0;
 	free_domheap_page_released(pg);
 }
 
-void put_page_alloc_ref(struct page_info *pg)
+bool put_page_alloc_ref(struct page_info *pg)
 {
-	if (pg->count_info & PGC_allocated) {
-		pg->count_info &= ~PGC_allocated;
-		put_page(pg);
-	}
+	if ((pg->count_info & (PGC_allocated | PGC_xen_heap)) != PGC_allocated)
+		return false;
+	pg->count_info &= ~PGC_allocated;
+	put_page(pg);
+	return true;
 }
 
 /* A general reference on frame mfn for d, or NULL. */
@@ -436,7 +437,7 @@ int get_page_type(struct page_info *pg, unsigned long type)
 	if (type_of(x) != type) {
 		/* Stale writable translations must not outlive the type. */
 		if (type_of(x) == PGT_writable_page)
-			arch_flush_tlb_local();
+			arch_flush_tlb_soon();
 		x = type | (is_table(type) ? 0 : PGT_validated);
 	}
 	pg->u.type_info = (x & ~PGT_linear_mask) + 1;

@@ -72,7 +72,8 @@ $(TRIVIAL): $(BUILD)/tests/qemu/trivial/trivial.o tests/qemu/trivial/trivial.ld
 # make run-iso [FIRMWARE=bios|ovmf]
 MACHINE ?= pc
 FIRMWARE ?= bios
-RUN_INITRD ?=
+# The demo guests: hello as the initial domain, two ordinary domains beside.
+RUN_INITRD ?= $(BUILD)/guests/hello.elf name=hello,$(BUILD)/guests/sched.elf name=sched mem=32M,$(BUILD)/guests/traps.elf name=traps mem=32M
 OVMF ?= /usr/share/ovmf/OVMF.fd
 GDB_PORT ?= 1234
 
@@ -91,7 +92,7 @@ deps:
 .PHONY: run
 run:
 	$(Q)bash scripts/deps.sh
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.elf
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.elf guests
 	@echo "mica on the serial console: Ctrl-a x quits QEMU, Ctrl-a c its monitor"
 	$(Q)$(qemu-run) $(qemu-kernel-args)
 

@@ -11,7 +11,7 @@
 #   scripts/test-guests.sh [OUTDIR]
 #
 # Configurations: the guests through -kernel/-initrd on pc and, without a
-# direct map and with SMEP/SMAP (-cpu max), on q35; a guest that crashes on
+# direct map and with SMEP (-cpu max,-smap), on q35; a guest that crashes on
 # purpose between two that must not notice; the ISO with module2 modules
 # under SeaBIOS; and mica.efi loading mica and two guests from an ESP
 # under OVMF.
@@ -106,6 +106,8 @@ doms=(d0:ktap)
 i=1
 for g in "${have[@]}"; do
 	initrd+=",$G/$g.elf name=$g mem=32M"
+	# The memory guest grows its reservation (a 2 MiB extent at most).
+	[ "$g" = memory ] && initrd+=" maxmem=40M"
 	doms+=("d$i:ktap")
 	i=$((i + 1))
 done
@@ -114,8 +116,11 @@ boot kernel-pc --kernel "$kernel" --machine pc --mem 512M --append "" \
 	--initrd "$initrd"
 judge kernel-pc "$out/kernel-pc.log" "${doms[@]}"
 
+# -cpu max, but without SMAP: QEMU 7.2's TCG pops iretq's frame with
+# supervisor accesses even at CPL 3, so a guest kernel's own iretq on its
+# (user) stack faults under SMAP, which real CPUs do not do. SMEP stays.
 boot kernel-q35-nodirectmap --kernel "$kernel" --machine q35 --mem 1G \
-	--cpu max --append "directmap=off" --initrd "$initrd"
+	--cpu max,-smap --append "directmap=off" --initrd "$initrd"
 judge kernel-q35-nodirectmap "$out/kernel-q35-nodirectmap.log" "${doms[@]}"
 
 if [ -f "$G/crash.elf" ]; then

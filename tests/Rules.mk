@@ -9,6 +9,8 @@
 #   make fuzz-xmalloc the xmalloc fuzzer (tests/fuzz/fuzz_xmalloc.c), the same
 #   make fuzz-vmap    the vmap fuzzer (tests/fuzz/fuzz_vmap.c) for FUZZ_SECONDS
 #   make fuzz-pv-elf  the guest ELF loader's fuzzer (tests/fuzz/fuzz_pv_elf.c)
+#   make fuzz-pv-mm   the page-type fuzzer (tests/fuzz/fuzz_pv_mm.c), the same
+#   make fuzz-memory-op  memory_op's fuzzer (tests/fuzz/fuzz_memory_op.c)
 #   make fuzz-smoke   every fuzzer for 10 seconds each (make check runs it)
 #
 # The tests compile the real sources (boot/*.c, kernel/cmdline.c, ...) for
@@ -35,7 +37,7 @@ ht-bins := $(addprefix $(HT)/test_,$(ht-tests))
 # Tests built on the mm/ host library (Makefile: `make host`).
 ht-mm-tests := $(patsubst tests/host/test_%.c,%,$(wildcard tests/host/test_heap.c \
 	tests/host/test_xmalloc.c tests/host/test_vmap.c tests/host/test_xvmalloc.c \
-	tests/host/test_pv_mm.c))
+	tests/host/test_pv_mm.c tests/host/test_memory_op.c))
 ht-mm-bins := $(addprefix $(HT)/test_,$(ht-mm-tests))
 
 $(HT)/%.o: %.c
@@ -145,13 +147,15 @@ fuzz: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp
 	$(Q)$(call fuzz-run,$(FUZZ_SECONDS))
 
 fuzz-smoke: $(FZ)/fuzz_bootinfo $(FZ)/seeds.stamp $(FZ)/fuzz_heap \
-		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap $(FZ)/fuzz_pv_elf \
-		$(FZ)/pv-elf-seeds.stamp
+		$(FZ)/fuzz_xmalloc $(FZ)/fuzz_vmap $(FZ)/fuzz_pv_elf $(FZ)/fuzz_pv_mm \
+		$(FZ)/pv-elf-seeds.stamp $(FZ)/fuzz_memory_op
 	$(Q)$(call fuzz-run,10)
 	$(Q)$(call fuzz-heap-run,10)
 	$(Q)$(call fuzz-xmalloc-run,10)
 	$(Q)$(call fuzz-vmap-run,10)
 	$(Q)$(call fuzz-pv-elf-run,10)
+	$(Q)$(call fuzz-pv-mm-run,10)
+	$(Q)$(call fuzz-memory-op-run,10)
 
 # The heap fuzzer: the real mm/ sources (the host library's list), debug
 # build. Seeds in tests/fuzz/corpus-heap, findings in $(FZ)/heap-corpus,
@@ -225,14 +229,14 @@ fuzz-vmap: $(FZ)/fuzz_vmap
 # $(FZ)/pv-elf-seeds; findings go to $(FZ)/pv-elf-corpus, crashes to
 # $(FZ)/pv-elf-crash-*. The input is the image itself: fuzz_util.h's byte
 # readers go unused.
-fzp-srcs := tests/fuzz/fuzz_pv_elf.c kernel/pv/elf.c kernel/lib.c \
+fze-srcs := tests/fuzz/fuzz_pv_elf.c kernel/pv/elf.c kernel/lib.c \
 	tools/host/support.c
 
-$(FZ)/fuzz_pv_elf: $(fzp-srcs) tests/fuzz/fuzz_util.h \
+$(FZ)/fuzz_pv_elf: $(fze-srcs) tests/fuzz/fuzz_util.h \
 		$(wildcard include/mica/*.h include/public/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
-	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -Wno-unused-function -o $@ $(fzp-srcs)
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -Wno-unused-function -o $@ $(fze-srcs)
 
 $(FZ)/gen_pv_elf_corpus: tests/fuzz/gen_pv_elf_corpus.c tests/host/guest_elf.c \
 		tests/host/guest_elf.h
@@ -254,3 +258,51 @@ fuzz-pv-elf-run = mkdir -p $(FZ)/pv-elf-corpus && $(FZ)/fuzz_pv_elf \
 .PHONY: fuzz-pv-elf
 fuzz-pv-elf: $(FZ)/fuzz_pv_elf $(FZ)/pv-elf-seeds.stamp
 	$(Q)$(call fuzz-pv-elf-run,$(FUZZ_SECONDS))
+
+# The page-type fuzzer: mm/pv_mm.c over the heap, built as the heap fuzzer
+# is, with the audit the unit test uses. Any bytes are an operation
+# sequence: no seeds. Findings in $(FZ)/pv-mm-corpus, crashes as
+# $(FZ)/pv-mm-crash-*.
+fzp-srcs := tests/fuzz/fuzz_pv_mm.c tests/host/pv_mm_check.c $(host-lib-srcs)
+
+$(FZ)/fuzz_pv_mm: $(fzp-srcs) tests/fuzz/fuzz_pv_mm.ignorelist tests/fuzz/fuzz_util.h \
+		tests/host/pv_mm_check.h \
+		$(wildcard include/mica/*.h include/asm/*.h include/public/*.h mm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -fno-inline-functions \
+		-fsanitize-coverage-ignorelist=tests/fuzz/fuzz_pv_mm.ignorelist \
+		-o $@ $(fzp-srcs)
+
+fuzz-pv-mm-run = mkdir -p $(FZ)/pv-mm-corpus && $(FZ)/fuzz_pv_mm \
+	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=2048 \
+	-len_control=0 -print_final_stats=1 -artifact_prefix=$(FZ)/pv-mm- \
+	$(FZ)/pv-mm-corpus
+
+.PHONY: fuzz-pv-mm
+fuzz-pv-mm: $(FZ)/fuzz_pv_mm
+	$(Q)$(call fuzz-pv-mm-run,$(FUZZ_SECONDS))
+
+# memory_op's fuzzer: mm/memory.c over the heap and mm/pv_mm.c, built as
+# the heap fuzzer is. It needs no seeds; findings go to
+# $(FZ)/memory-op-corpus, crashes to $(FZ)/memory-op-crash-*.
+fzm-srcs := tests/fuzz/fuzz_memory_op.c $(host-lib-srcs)
+
+$(FZ)/fuzz_memory_op: $(fzm-srcs) tests/fuzz/fuzz_memory_op.ignorelist \
+		tests/fuzz/fuzz_util.h tests/host/memop_args.h \
+		$(wildcard include/mica/*.h include/asm/*.h include/public/*.h \
+		mm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FZ_CFLAGS) -DMICA_DEBUG -Imm -fno-inline-functions \
+		-fsanitize-coverage-ignorelist=tests/fuzz/fuzz_memory_op.ignorelist \
+		-o $@ $(fzm-srcs)
+
+fuzz-memory-op-run = mkdir -p $(FZ)/memory-op-corpus && $(FZ)/fuzz_memory_op \
+	-max_total_time=$(1) -timeout=20 -rss_limit_mb=2048 -max_len=2048 \
+	-len_control=0 -print_final_stats=1 -artifact_prefix=$(FZ)/memory-op- \
+	$(FZ)/memory-op-corpus
+
+.PHONY: fuzz-memory-op
+fuzz-memory-op: $(FZ)/fuzz_memory_op
+	$(Q)$(call fuzz-memory-op-run,$(FUZZ_SECONDS))

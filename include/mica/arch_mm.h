@@ -85,6 +85,13 @@ mfn_t arch_vmap_lookup(unsigned long va, unsigned int *level);
  */
 void arch_pv_init_l4(uint64_t *l4);
 void arch_flush_tlb_local(void);
+/*
+ * A flush that may wait until mica next uses a guest's translations: it
+ * copies to or from a guest address, returns to a guest or switches to
+ * another. Nothing a guest does can run before it, so a hypercall that
+ * frees 512 frames flushes once, not 512 times.
+ */
+void arch_flush_tlb_soon(void);
 void arch_invlpg(unsigned long va);
 unsigned int arch_m2p_mfns(unsigned long *mfns, unsigned int max);
 

@@ -109,6 +109,8 @@ uint64_t *paging_gdt_l1(void);
 uint64_t paging_leaf(paddr_t pa, bool writable);
 /* Build the M2P after the heap is up: 0 or -ENOMEM. */
 int paging_m2p_init(void);
+/* Make the flush arch_flush_tlb_soon() promised, if one is owed. */
+void arch_flush_tlb_pending(void);
 /* Run on mica's own tables (guests' are about to go). */
 void paging_load_idle(void);
 

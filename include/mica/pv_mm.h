@@ -60,11 +60,13 @@ bool get_page(struct page_info *pg, const struct domain *d);
 void put_page(struct page_info *pg);
 
 /*
- * The owner gives up its allocation reference (PGC_allocated), if it still
- * holds it: what a domain handing a frame back does. The frame goes back
- * to the heap once nothing maps or pins it any more.
+ * The owner gives up its allocation reference (PGC_allocated): what a
+ * domain handing a frame back does. The frame goes back to the heap once
+ * nothing maps or pins it any more. False, and nothing done, if pg holds
+ * none, or is a xenheap frame shared with the domain (shared_info): that
+ * one's is its sharer's (unshare_xen_page_with_guest()).
  */
-void put_page_alloc_ref(struct page_info *pg);
+bool put_page_alloc_ref(struct page_info *pg);
 
 /*
  * A type reference: give pg the type if its type count is zero (validating

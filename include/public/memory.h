@@ -45,6 +45,13 @@
 #define XENMEM_machphys_compat_mfn_list 25
 
 /*
+ * cmd's low MEMOP_EXTENT_SHIFT bits are the sub-op; the bits above are the
+ * extent a reservation op starts from (how Xen encodes a continuation).
+ */
+#define MEMOP_EXTENT_SHIFT 6
+#define MEMOP_CMD_MASK ((1U << MEMOP_EXTENT_SHIFT) - 1)
+
+/*
  * mem_flags: bits 7..0 are the widest machine address the extents may use
  * (0: any), for devices that can only reach low memory; then a NUMA node.
  */

@@ -58,6 +58,8 @@ static int copy_safe(void *dst, const void *src, size_t len)
 {
 	int rc = 0;
 
+	/* A translation a hypercall made stale must not be used. */
+	arch_flush_tlb_pending();
 	stac();
 	asm volatile("1: rep movsb\n"
 		     "2:\n"

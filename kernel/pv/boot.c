@@ -13,6 +13,7 @@
 #include <mica/errno.h>
 #include <mica/init.h>
 #include <mica/lib.h>
+#include <mica/mm.h>
 #include <mica/paging.h>
 #include <mica/param.h>
 #include <mica/pv_build.h>
@@ -34,7 +35,7 @@ struct module_opts {
 
 /* Split a module's command line into mica's settings and the guest's. */
 static int parse_module_cmdline(const char *s, struct module_opts *o,
-				unsigned int id)
+				unsigned int id, bool initial)
 {
 	size_t out = 0;
 
@@ -82,8 +83,12 @@ static int parse_module_cmdline(const char *s, struct module_opts *o,
 			o->cmdline[out] = '\0';
 		}
 	}
+	/*
+	 * As in Xen: an ordinary domain may not grow past its boot size unless
+	 * told, the initial domain is bounded only by the machine's memory.
+	 */
 	if (!o->maxmem)
-		o->maxmem = o->mem;
+		o->maxmem = initial ? (uint64_t)max_page << PAGE_SHIFT : o->mem;
 	if (o->maxmem < o->mem) {
 		printk(LOG_ERR "(d%u) maxmem= is below mem=\n", id);
 		return -EINVAL;
@@ -100,7 +105,7 @@ static int build_one(const struct boot_module *m, unsigned int id, bool initial)
 	const void *image;
 	int rc;
 
-	rc = parse_module_cmdline(m->cmdline, &o, id);
+	rc = parse_module_cmdline(m->cmdline, &o, id, initial);
 	if (rc)
 		return rc;
 	snprintf(who, sizeof(who), "(d%u)", id);

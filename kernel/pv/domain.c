@@ -16,6 +16,7 @@
 #include <mica/lib.h>
 #include <mica/m2p.h>
 #include <mica/mm.h>
+#include <mica/param.h>
 #include <mica/pv_mm.h>
 #include <mica/sched.h>
 #include <mica/vmap.h>
@@ -25,6 +26,10 @@
 #include "pv.h"
 
 struct domain *domain_list;
+
+/* memop_max_order=N: the largest extent an ordinary domain may ask for. */
+static unsigned int memop_max_order = PAGEBLOCK_ORDER;
+integer_param("memop_max_order", memop_max_order);
 static unsigned long audit_baseline;
 static bool audit_ok = true;
 
@@ -105,13 +110,18 @@ struct domain *domain_create(domid_t id, const char *name,
 
 	if (!d)
 		return NULL;
+	if (memop_max_order > MAX_ORDER) {
+		printk(LOG_WARN "memop_max_order=%u is above %u: using %u\n",
+		       memop_max_order, MAX_ORDER, MAX_ORDER);
+		memop_max_order = MAX_ORDER;
+	}
 	if (!audit_baseline)
 		audit_baseline = heap_free_pages();
 	d->free_before = heap_free_pages();
 	domain_mm_init(d, id, max_pages);
 	mica_strlcpy(d->name, name, sizeof(d->name));
 	d->is_privileged = privileged;
-	d->max_extent_order = privileged ? MAX_ORDER : PAGEBLOCK_ORDER;
+	d->max_extent_order = privileged ? MAX_ORDER : memop_max_order;
 	d->console_mfn = d->store_mfn = INVALID_MFN;
 	d->shared_info = alloc_xenheap_pages(0, MEMF_zero);
 	if (!d->shared_info)

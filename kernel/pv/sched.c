@@ -147,6 +147,8 @@ static void context_switch(struct vcpu *prev, struct vcpu *next)
 		pv_load_cr3(next);
 		if (prev->domain != next->domain)
 			arch_flush_tlb_local();
+		else
+			arch_flush_tlb_pending();
 		tss_set_rsp0(top);
 		pv_stack_top = top;
 		gdt_set_guest_frames(next->gdt_frames, next->nr_gdt_frames);

@@ -18,6 +18,7 @@
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 #include <mica/lib.h>
+#include <mica/paging.h>
 #include <mica/sched.h>
 #include <public/arch-x86/xen-x86_64.h>
 
@@ -507,6 +508,7 @@ void pv_exit_to_guest(struct cpu_regs *regs)
 		schedule();
 	v = current;
 	vi = v->vcpu_info;
+	arch_flush_tlb_pending();
 	pv_update_vcpu_time(v);
 	if (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask &&
 	    v->event_callback && bounce(v, v->event_callback, false, 0, true))

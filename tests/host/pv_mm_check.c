@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <mica/domain_page.h>
 #include <mica/host.h>
@@ -202,4 +203,18 @@ const char *pv_mm_violation(const struct domain *d)
 out:
 	free(w);
 	return msg[0] ? msg : res;
+}
+
+void pv_test_domain(struct domain *d, struct vcpu *v, domid_t id,
+		    unsigned long max_pages)
+{
+	memset(d, 0, sizeof(*d));
+	memset(v, 0, sizeof(*v));
+	domain_mm_init(d, id, max_pages);
+	v->domain = d;
+	v->kernel_mode = true;
+	v->guest_table = v->guest_table_user = INVALID_MFN;
+	d->vcpu[0] = v;
+	d->max_vcpus = 1;
+	host_current = v;
 }

@@ -17,4 +17,11 @@
  */
 const char *pv_mm_violation(const struct domain *d);
 
+/*
+ * A PV domain d with one vCPU v, in kernel mode, no page tables yet, and
+ * running (host_current): what the tests and the fuzzer start from.
+ */
+void pv_test_domain(struct domain *d, struct vcpu *v, domid_t id,
+		    unsigned long max_pages);
+
 #endif

@@ -41,17 +41,9 @@ static int setup(void **state)
 	heap_scramble = false;
 	if (host_machine_init(NR_FRAMES))
 		return -1;
-	memset(&dom, 0, sizeof(dom));
+	pv_test_domain(&dom, &vcpu, 1, 1024);
 	memset(&other, 0, sizeof(other));
-	memset(&vcpu, 0, sizeof(vcpu));
-	domain_mm_init(&dom, 1, 1024);
 	domain_mm_init(&other, 2, 1024);
-	vcpu.domain = &dom;
-	vcpu.kernel_mode = true;
-	vcpu.guest_table = vcpu.guest_table_user = INVALID_MFN;
-	dom.vcpu[0] = &vcpu;
-	dom.max_vcpus = 1;
-	host_current = &vcpu;
 	host_tlb_flushes = host_invlpgs = host_cr3_loads = 0;
 	host_cr3 = INVALID_MFN;
 	host_guest_fault_clear();
@@ -219,7 +211,7 @@ static void last_put_frees_the_frame(void **state)
 	unsigned long before = heap_free_pages(), tot = dom.tot_pages;
 
 	set_gpfn_from_mfn(m, 42);
-	put_page_alloc_ref(pg_of(m));
+	assert_true(put_page_alloc_ref(pg_of(m)));
 	assert_int_equal(heap_free_pages(), before + 1);
 	assert_int_equal(dom.tot_pages, tot - 1);
 	assert_false(frame_table[mfn_x(m)].count_info & PGC_inuse);
@@ -236,8 +228,8 @@ static void given_back_frame_lives_while_mapped(void **state)
 	assert_int_equal(pv_pin_table(&dom, l1, 1), 0);
 	assert_int_equal(refs(data), 2);
 	before = heap_free_pages();
-	put_page_alloc_ref(pg_of(data));
-	put_page_alloc_ref(pg_of(data)); /* held no more: nothing happens */
+	assert_true(put_page_alloc_ref(pg_of(data)));
+	assert_false(put_page_alloc_ref(pg_of(data))); /* held no more */
 	assert_int_equal(refs(data), 1);
 	assert_int_equal(heap_free_pages(), before);
 	audit();
@@ -245,6 +237,36 @@ static void given_back_frame_lives_while_mapped(void **state)
 	assert_int_equal(mmu1(l1, 7, 0), 0);
 	assert_int_equal(heap_free_pages(), before + 1);
 	assert_int_equal(pv_unpin_table(&dom, l1), 0);
+}
+
+/*
+ * A xenheap frame shared with the domain, as shared_info is (kernel/pv's
+ * share_xen_page_with_guest()): the guest maps it, but cannot give it back.
+ */
+static void shared_xenheap_frame(void **state)
+{
+	void *xen = alloc_xenheap_pages(0, MEMF_zero);
+	mfn_t shared = _mfn(arch_virt_to_mfn(xen)), l1 = new_frame(&dom);
+
+	pg_of(shared)->v.owner = &dom;
+	pg_of(shared)->count_info |= PGC_allocated | 1;
+	pg_of(shared)->u.type_info = PGT_writable_page | PGT_validated | 1;
+	tbl(l1)[0] = pte(shared, P | RW);
+	assert_int_equal(pv_pin_table(&dom, l1, 1), 0);
+	assert_int_equal(refs(shared), 2);
+	assert_int_equal(types(shared), 2);
+	assert_false(put_page_alloc_ref(pg_of(shared)));
+	assert_int_equal(refs(shared), 2);
+	/* Written as the guest could; never a page table. */
+	assert_int_equal(mmu1(shared, 3, 0x77), 0);
+	assert_int_equal(pv_pin_table(&dom, shared, 1), -EINVAL);
+	assert_int_equal(pv_unpin_table(&dom, l1), 0);
+	assert_int_equal(refs(shared), 1);
+	/* As unshare_xen_page_with_guest() does. */
+	pg_of(shared)->count_info &= ~(PGC_allocated | PGC_count_mask);
+	pg_of(shared)->u.type_info = 0;
+	pg_of(shared)->v.owner = NULL;
+	free_xenheap_pages(xen, 0);
 }
 
 /* ---- validation ---- */
@@ -977,6 +999,7 @@ int main(void)
 		T(get_page_owner_and_count),
 		T(last_put_frees_the_frame),
 		T(given_back_frame_lives_while_mapped),
+		T(shared_xenheap_frame),
 		T(good_hierarchy_validates),
 		T(user_mappings_become_global),
 		T(bad_entries_are_refused),

@@ -323,10 +323,32 @@ void arch_flush_tlb_local(void)
 	host_tlb_flushes++;
 }
 
+/* The host counts a flush owed as one made: tests ask that one is. */
+void arch_flush_tlb_soon(void)
+{
+	host_tlb_flushes++;
+}
+
 void arch_invlpg(unsigned long va)
 {
 	host_invlpgs++;
 	host_last_invlpg = va;
+}
+
+/* No domains on the host but a test's, which it may list here. */
+struct domain *domain_list;
+
+/*
+ * The host's M2P is ordinary memory, not machine frames: report its 2 MiB
+ * chunks as if they sat in the frames just above the machine's RAM.
+ */
+unsigned int arch_m2p_mfns(unsigned long *mfns, unsigned int max)
+{
+	unsigned int n = (unsigned int)(ROUNDUP(max_page, 1UL << 18) >> 18);
+
+	for (unsigned int i = 0; i < n && i < max; i++)
+		mfns[i] = ROUNDUP(max_page, 512) + i * 512;
+	return n;
 }
 
 int host_machine_init_ranges(unsigned long nr_frames,
