@@ -32,13 +32,13 @@ static bool check_descriptor(uint64_t *d)
 	return true;
 }
 
-/* Check and fix the first n descriptors of frame mfn. */
-static bool check_frame(mfn_t mfn, unsigned int n)
+/* Check and fix every descriptor of frame mfn, as Xen does, whatever the limit. */
+static bool check_frame(mfn_t mfn)
 {
 	uint64_t *t = map_domain_page(mfn);
 	bool ok = true;
 
-	for (unsigned int i = 0; i < n && ok; i++) {
+	for (unsigned int i = 0; i < 512 && ok; i++) {
 		uint64_t d = t[i];
 
 		ok = check_descriptor(&d);
@@ -69,10 +69,7 @@ long do_set_gdt(unsigned long frame_list, unsigned long entries)
 		pg = mfn_valid(frames[i]) ? mfn_to_page(frames[i]) : NULL;
 		if (!pg || get_page_and_type(pg, d, PGT_seg_desc_page))
 			goto bad;
-		if (!check_frame(frames[i],
-				 i + 1 < nr
-					 ? 512
-					 : (unsigned int)(entries - i * 512))) {
+		if (!check_frame(frames[i])) {
 			put_page_and_type(pg);
 			goto bad;
 		}
