@@ -167,13 +167,8 @@ static uint32_t first_dirty_of(unsigned long mfn, unsigned int order)
 static void refile_frames(unsigned long s, unsigned long e)
 {
 	while (s < e) {
-		unsigned int order = s ? __builtin_ctzl(s) : MAX_ORDER;
+		unsigned int order = aligned_order(s, e - s);
 
-		if (order > MAX_ORDER)
-			order = MAX_ORDER;
-
-		while ((1UL << order) > e - s)
-			order--;
 		heap_file_chunk(s, order, first_dirty_of(s, order));
 		s += 1UL << order;
 	}

@@ -269,12 +269,8 @@ void heap_add_range(mfn_t start, mfn_t end)
 	if (!s)
 		s = 1; /* frame 0 would be its own zone; nobody wants it */
 	while (s < e) {
-		unsigned int order = s ? __builtin_ctzl(s) : MAX_ORDER;
+		unsigned int order = aligned_order(s, e - s);
 
-		if (order > MAX_ORDER)
-			order = MAX_ORDER;
-		while ((1UL << order) > e - s)
-			order--;
 		for (unsigned long i = 0; i < (1UL << order); i++)
 			frame_table[s + i].count_info = PGC_need_scrub;
 		if (order < PAGEBLOCK_ORDER &&
@@ -663,12 +659,8 @@ static void release_frames(unsigned long mfn, unsigned long nr, bool dirty)
 static void free_frames(unsigned long mfn, unsigned long nr, bool dirty)
 {
 	while (nr) {
-		unsigned int order = __builtin_ctzl(mfn);
+		unsigned int order = aligned_order(mfn, nr);
 
-		if (order > MAX_ORDER)
-			order = MAX_ORDER;
-		while ((1UL << order) > nr)
-			order--;
 		free_chunk(mfn, order, dirty ? 0 : NO_DIRTY);
 		mfn += 1UL << order;
 		nr -= 1UL << order;
@@ -1047,11 +1039,9 @@ struct page_info *alloc_contig_pages(unsigned long nr, unsigned long align,
 	claim_frames(m, nr, memflags);
 	/* The tail was never claimed: file it straight back, as it was. */
 	for (tail = m + nr; tail < m + (1UL << order);) {
-		unsigned int o = __builtin_ctzl(tail);
+		unsigned int o = aligned_order(tail, m + (1UL << order) - tail);
 		unsigned long off = tail - m;
 
-		while (tail + (1UL << o) > m + (1UL << order))
-			o--;
 		free_chunk(tail, o,
 			   fd == NO_DIRTY ? NO_DIRTY
 			   : fd > off	  ? (uint32_t)(fd - off)

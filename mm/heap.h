@@ -38,6 +38,21 @@ extern unsigned long total_pages, free_pages, dirty_pages;
 #endif
 
 /*
+ * The order of the largest naturally aligned chunk that starts at mfn and
+ * holds at most n frames (n > 0): how a range is cut into chunks.
+ */
+static inline unsigned int aligned_order(unsigned long mfn, unsigned long n)
+{
+	unsigned int order = mfn ? __builtin_ctzl(mfn) : MAX_ORDER;
+
+	if (order > MAX_ORDER)
+		order = MAX_ORDER;
+	while ((1UL << order) > n)
+		order--;
+	return order;
+}
+
+/*
  * For mm/contig.c. heap_file_chunk(): file the free chunk [mfn, mfn +
  * 2^order), its frames' PGC_need_scrub as they are and first_dirty
  * relative to mfn, merging it as any free does. heap_claim_frames(): mark
