@@ -20,6 +20,7 @@
 #include <mica/host.h>
 #include <mica/vmap.h>
 
+#include "expect_panic.h"
 #include "heap.h" /* pb_type, the lists, SCRUB_PATTERN */
 
 #define FRAMES (64UL * PAGEBLOCK_PAGES) /* 128 MiB, 64 pageblocks */
@@ -41,18 +42,6 @@ static int teardown(void **state)
 	host_machine_fini();
 	return 0;
 }
-
-#define EXPECT_PANIC(call, text)                               \
-	do {                                                   \
-		jmp_buf jb;                                    \
-		if (!setjmp(jb)) {                             \
-			host_panic_jmp = &jb;                  \
-			call;                                  \
-			host_panic_jmp = NULL;                 \
-			fail_msg("%s did not panic", #call);   \
-		}                                              \
-		assert_non_null(strstr(host_panic_msg, text)); \
-	} while (0)
 
 #define CHECK_HEAP() assert_int_equal(heap_check(), 0)
 
