@@ -87,16 +87,19 @@ free_info(unsigned int order, unsigned int group, uint32_t first_dirty)
 }
 
 /*
- * File the chunk [mfn, mfn + 2^order) of zone z on `list`: clean chunks at
- * the head, dirty ones (first_dirty != NO_DIRTY) at the tail.
+ * File the chunk [mfn, mfn + 2^order) of zone z on the list whose group in
+ * zone 0 is g0 (BUDDY_GROUP(list, 0)): clean chunks at the head, dirty
+ * ones (first_dirty != NO_DIRTY) at the tail. The group, not the list, is
+ * what the filing needs: a caller that looks its list up can look this up
+ * instead and save the multiplication.
  */
-static __always_inline void buddy_insert_z(unsigned long mfn,
-					   unsigned int order,
-					   unsigned int list, unsigned int z,
-					   uint32_t first_dirty)
+static __always_inline void buddy_insert_gz(unsigned long mfn,
+					    unsigned int order, unsigned int g0,
+					    unsigned int z,
+					    uint32_t first_dirty)
 {
 	struct page_info *pg = frame_table + mfn;
-	unsigned int group = BUDDY_GROUP(list, z);
+	unsigned int group = g0 + z;
 	struct page_list_head *h = &buddy_heads[group * NR_ORDERS + order];
 	uint32_t head = h->head;
 
@@ -106,7 +109,7 @@ static __always_inline void buddy_insert_z(unsigned long mfn,
 		pg->next = pg->prev = PAGE_LIST_NULL;
 		h->head = h->tail = mfn;
 		buddy_order_mask[group] |= 1u << order;
-		buddy_zone_mask[list] |= 1UL << z;
+		buddy_zone_mask[g0 / NR_ZONES] |= 1UL << z;
 	} else if (first_dirty == NO_DIRTY) {
 		pg->prev = PAGE_LIST_NULL;
 		pg->next = head;
@@ -118,6 +121,15 @@ static __always_inline void buddy_insert_z(unsigned long mfn,
 		frame_table[h->tail].next = mfn;
 		h->tail = mfn;
 	}
+}
+
+/* The same on `list`. */
+static __always_inline void buddy_insert_z(unsigned long mfn,
+					   unsigned int order,
+					   unsigned int list, unsigned int z,
+					   uint32_t first_dirty)
+{
+	buddy_insert_gz(mfn, order, BUDDY_GROUP(list, 0), z, first_dirty);
 }
 
 static __always_inline void buddy_insert(unsigned long mfn, unsigned int order,

@@ -74,26 +74,30 @@ int heap_init(unsigned long nr_frames)
 }
 
 /*
- * The list of a chunk below a pageblock, by [heap_grouping][its block's
- * pb_type byte]: one load on the free fast path, isolation included.
+ * The list of a chunk below a pageblock, as its group in zone 0
+ * (BUDDY_GROUP(list, 0)), by [heap_grouping][its block's pb_type byte]:
+ * one load on the free paths, isolation included.
  */
-static const uint8_t small_list[2][PB_VALUES] = {
-	{LIST_BLOCK, LIST_BLOCK, LIST_BLOCK, LIST_BLOCK, LIST_ISOLATE,
-	 LIST_ISOLATE, LIST_ISOLATE, LIST_ISOLATE},
-	{LIST_UNMOVABLE, LIST_UNMOVABLE, LIST_GUEST, LIST_UNMOVABLE,
-	 LIST_ISOLATE, LIST_ISOLATE, LIST_ISOLATE, LIST_ISOLATE},
+#define G0(list) BUDDY_GROUP(list, 0)
+static const uint8_t small_g0[2][PB_VALUES] = {
+	{G0(LIST_BLOCK), G0(LIST_BLOCK), G0(LIST_BLOCK), G0(LIST_BLOCK),
+	 G0(LIST_ISOLATE), G0(LIST_ISOLATE), G0(LIST_ISOLATE),
+	 G0(LIST_ISOLATE)},
+	{G0(LIST_UNMOVABLE), G0(LIST_UNMOVABLE), G0(LIST_GUEST),
+	 G0(LIST_UNMOVABLE), G0(LIST_ISOLATE), G0(LIST_ISOLATE),
+	 G0(LIST_ISOLATE), G0(LIST_ISOLATE)},
 };
 
 /*
- * The list a free chunk belongs on: a chunk of a pageblock or more is never
- * in an isolated block (free_chunk()).
+ * The same for any free chunk: one of a pageblock or more is never in an
+ * isolated block (free_chunk()).
  */
-static __always_inline unsigned int list_for(unsigned long mfn,
-					     unsigned int order)
+static __always_inline unsigned int g0_for(unsigned long mfn,
+					   unsigned int order)
 {
 	if (order >= PAGEBLOCK_ORDER)
-		return LIST_BLOCK;
-	return small_list[heap_grouping][pb_type[mfn >> PAGEBLOCK_ORDER]];
+		return G0(LIST_BLOCK);
+	return small_g0[heap_grouping][pb_type[mfn >> PAGEBLOCK_ORDER]];
 }
 
 /* Mark n pageblocks from pageblock pb as of type t. */
@@ -136,12 +140,14 @@ static uint32_t part_dirty(uint32_t first_dirty, unsigned long off,
 
 /*
  * File the free chunk [mfn, mfn + 2^order), merging it with free buddies
- * up to order cap at most. first_dirty is relative to mfn.
+ * up to order cap at most; first_dirty is relative to mfn. Returns the
+ * order it was filed at. The caller marks the pageblocks it made wholly
+ * free as free (free_chunk()).
  */
-static __always_inline void merge_and_file(unsigned long mfn,
-					   unsigned int order,
-					   uint32_t first_dirty,
-					   unsigned int cap)
+static __always_inline unsigned int merge_and_file(unsigned long mfn,
+						   unsigned int order,
+						   uint32_t first_dirty,
+						   unsigned int cap)
 {
 	unsigned int z = zone_of(mfn), zmax = zone_max_order(z);
 	unsigned long limit = max_page, half = 1UL << order;
@@ -153,7 +159,7 @@ static __always_inline void merge_and_file(unsigned long mfn,
 	 */
 	unsigned long dirty = mfn + first_dirty;
 
-	if (zmax > cap)
+	if (cap < MAX_ORDER && zmax > cap)
 		zmax = cap;
 	while (order < zmax) {
 		unsigned long b = mfn ^ half, info, bdirty;
@@ -185,12 +191,24 @@ static __always_inline void merge_and_file(unsigned long mfn,
 		order++;
 		half <<= 1;
 	}
-	/* A pageblock wholly free again belongs to no one. */
-	if (order >= PAGEBLOCK_ORDER)
-		set_pb_type(mfn >> PAGEBLOCK_ORDER,
-			    1UL << (order - PAGEBLOCK_ORDER), PB_FREE);
-	buddy_insert_z(mfn, order, list_for(mfn, order), z,
-		       dirty - mfn < half ? (uint32_t)(dirty - mfn) : NO_DIRTY);
+	buddy_insert_gz(mfn, order, g0_for(mfn, order), z,
+			dirty - mfn < half ? (uint32_t)(dirty - mfn)
+					   : NO_DIRTY);
+	return order;
+}
+
+/*
+ * merge_and_file(), marking the blocks of what it filed free when that is
+ * a block or more.
+ */
+static void merge_and_file_all(unsigned long mfn, unsigned int order,
+			       uint32_t first_dirty, unsigned int cap)
+{
+	unsigned int k = merge_and_file(mfn, order, first_dirty, cap);
+
+	if (k >= PAGEBLOCK_ORDER)
+		set_pb_type((mfn & ~((1UL << k) - 1)) >> PAGEBLOCK_ORDER,
+			    1UL << (k - PAGEBLOCK_ORDER), PB_FREE);
 }
 
 /*
@@ -205,16 +223,17 @@ free_chunk_isolated(unsigned long mfn, unsigned int order, uint32_t first_dirty)
 	unsigned long pb = mfn >> PAGEBLOCK_ORDER, n, i;
 
 	if (order < PAGEBLOCK_ORDER) {
-		merge_and_file(mfn, order, first_dirty,
-			       pb_type[pb] & PB_ISOLATED ? PAGEBLOCK_ORDER - 1
-							 : MAX_ORDER);
+		merge_and_file_all(mfn, order, first_dirty,
+				   pb_type[pb] & PB_ISOLATED
+					   ? PAGEBLOCK_ORDER - 1
+					   : MAX_ORDER);
 		return;
 	}
 	n = 1UL << (order - PAGEBLOCK_ORDER);
 	for (i = 0; i < n && !(pb_type[pb + i] & PB_ISOLATED); i++)
 		;
 	if (i == n) {
-		merge_and_file(mfn, order, first_dirty, MAX_ORDER);
+		merge_and_file_all(mfn, order, first_dirty, MAX_ORDER);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -228,6 +247,13 @@ free_chunk_isolated(unsigned long mfn, unsigned int order, uint32_t first_dirty)
 			free_chunk_isolated(mfn + k, o,
 					    part_dirty(first_dirty, k, o));
 	}
+}
+
+/* merge_and_file() out of line, with nothing isolated: no cap. */
+static __attribute__((noinline)) unsigned int
+free_chunk_plain(unsigned long mfn, unsigned int order, uint32_t first_dirty)
+{
+	return merge_and_file(mfn, order, first_dirty, MAX_ORDER);
 }
 
 /*
@@ -244,14 +270,26 @@ free_chunk_isolated(unsigned long mfn, unsigned int order, uint32_t first_dirty)
  * neither, of the same type. Blocks of differing types never meet in a
  * merge either: a chunk of a block or more is wholly free, and a wholly
  * free block has no type.
+ *
+ * A pageblock wholly free again belongs to no one: each block of a chunk
+ * of a block or more, or the block a smaller one completes by merging.
+ * The blocks of the buddies merged from a block up were free already
+ * (heap_check(): a free chunk of a block or more lies in free blocks), so
+ * only those need marking, here, where mfn is at hand rather than kept
+ * across the merge loop.
  */
-static void free_chunk(unsigned long mfn, unsigned int order,
-		       uint32_t first_dirty)
+static __always_inline void free_chunk(unsigned long mfn, unsigned int order,
+				       uint32_t first_dirty)
 {
-	if (unlikely(isolated_blocks))
+	if (unlikely(isolated_blocks)) {
 		free_chunk_isolated(mfn, order, first_dirty);
-	else
-		merge_and_file(mfn, order, first_dirty, MAX_ORDER);
+		return;
+	}
+	if (unlikely(order >= PAGEBLOCK_ORDER))
+		set_pb_type(mfn >> PAGEBLOCK_ORDER,
+			    1UL << (order - PAGEBLOCK_ORDER), PB_FREE);
+	if (free_chunk_plain(mfn, order, first_dirty) >= PAGEBLOCK_ORDER)
+		pb_type[mfn >> PAGEBLOCK_ORDER] = PB_FREE;
 }
 
 void heap_file_chunk(unsigned long mfn, unsigned int order,
@@ -988,8 +1026,8 @@ void free_domheap_pages(struct page_info *pg, unsigned int order)
 	dirty_pages++;
 	/* buddy_insert_z(mfn, 0, list, zone, 0) for a dirty frame, flags at once. */
 	{
-		unsigned int list = list_for(mfn, 0), z = zone_of_nz(mfn);
-		unsigned int group = BUDDY_GROUP(list, z);
+		unsigned int g0 = g0_for(mfn, 0), z = zone_of_nz(mfn);
+		unsigned int group = g0 + z;
 		struct page_list_head *h = &buddy_heads[group * NR_ORDERS];
 		uint32_t tail = h->tail;
 
@@ -1003,7 +1041,7 @@ void free_domheap_pages(struct page_info *pg, unsigned int order)
 		} else {
 			h->head = mfn;
 			buddy_order_mask[group] |= 1;
-			buddy_zone_mask[list] |= 1UL << z;
+			buddy_zone_mask[g0 / NR_ZONES] |= 1UL << z;
 		}
 	}
 }
