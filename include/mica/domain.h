@@ -125,6 +125,8 @@ struct domain {
 	unsigned int max_vcpus;
 
 	unsigned long vm_assist; /* VMASST_TYPE_* bits */
+	/* Superpage entries in its validated L2 tables (mm/pv_mm.c). */
+	unsigned long nr_superpages;
 
 	/* Event channels (kernel/pv/event.c) and grant table (grant.c). */
 	struct evtchn *evtchn;
