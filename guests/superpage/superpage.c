@@ -437,6 +437,34 @@ static void test_refused_own_tables(void)
 	end_refusals();
 }
 
+/* A writable extent outside the initial region, or -1 (the case skips). */
+static long writable_block(void)
+{
+	long b;
+
+	if (!need_superpages())
+		return -1;
+	b = free_block(WRITABLE);
+	if (b < 0)
+		ktap_skip("no writable extent outside the initial region");
+	return b;
+}
+
+static bool unmap_block(unsigned long b)
+{
+	if (!expect_rc(set_block(b, 0), 0))
+		return false;
+	kind[b] = UNMAPPED;
+	flush();
+	return true;
+}
+
+static void remap_writable(unsigned long b)
+{
+	if (expect_rc(set_block(b, spte(block_mfn(b), true)), 0))
+		kind[b] = WRITABLE;
+}
+
 static long reservation(unsigned int cmd, xen_pfn_t *frame)
 {
 	struct xen_memory_reservation r = {.nr_extents = 1,
@@ -449,23 +477,15 @@ static long reservation(unsigned int cmd, xen_pfn_t *frame)
 /* An extent with one frame given back is no longer wholly the guest's. */
 static void test_refused_given_back(void)
 {
-	long b = free_block(WRITABLE);
+	long b = writable_block();
 	unsigned long pfn;
 	xen_pfn_t head, frame;
 
-	if (!need_superpages())
+	if (b < 0 || !unmap_block(b))
 		return;
-	if (b < 0) {
-		ktap_skip("no writable extent outside the initial region");
-		return;
-	}
 	head = block_mfn(b);
 	pfn = b * EXT_PAGES + 100;
 	frame = p2m[pfn];
-	if (!expect_rc(set_block(b, 0), 0))
-		return;
-	kind[b] = UNMAPPED;
-	flush();
 	if (!expect_rc(reservation(XENMEM_decrease_reservation, &frame), 1))
 		return;
 	p2m[pfn] = ~0UL;
@@ -480,8 +500,8 @@ static void test_refused_given_back(void)
 	ktap_diag("frame %#lx given back, pfn %#lx now at %#lx", head + 100,
 		  pfn, frame);
 	/* The same frame again makes the extent whole again. */
-	if (contiguous(b) && expect_rc(set_block(b, spte(head, true)), 0))
-		kind[b] = WRITABLE;
+	if (contiguous(b))
+		remap_writable(b);
 }
 
 /*
@@ -491,16 +511,12 @@ static void test_refused_given_back(void)
  */
 static void test_live_superpage_excludes_tables(void)
 {
-	long b = free_block(WRITABLE);
+	long b = writable_block();
 	xen_pfn_t head, f;
 	volatile uint64_t *sp;
 
-	if (!need_superpages())
+	if (b < 0)
 		return;
-	if (b < 0) {
-		ktap_skip("no writable extent outside the initial region");
-		return;
-	}
 	head = block_mfn(b);
 	f = head + 7;
 	sp = block_va(b) + 7 * PT_ENTRIES;
@@ -521,18 +537,15 @@ static void test_live_superpage_excludes_tables(void)
 	}
 	expect(restore(window));
 	/* Unmapped, it may become a table. */
-	if (!expect_rc(set_block(b, 0), 0))
+	if (!unmap_block(b))
 		return;
-	kind[b] = UNMAPPED;
-	flush();
 	if (expect_rc(mmuext1(MMUEXT_PIN_L1_TABLE, f), 0)) {
 		expect_rc(set_block(b, spte(head, true)), -XEN_EBUSY);
 		expect_rc(set_block(b, spte(head, false)), 0);
 		expect_rc(set_block(b, 0), 0);
 		expect_rc(mmuext1(MMUEXT_UNPIN_TABLE, f), 0);
 	}
-	if (expect_rc(set_block(b, spte(head, true)), 0))
-		kind[b] = WRITABLE;
+	remap_writable(b);
 }
 
 /* A va inside a superpage has no L1 to update. */
