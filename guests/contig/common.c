@@ -133,19 +133,33 @@ void contig_result(const char *experiment, const char *mode,
 		   const struct contig_stats *s, unsigned long ok,
 		   unsigned long total, const char *extra)
 {
-	printf("result: experiment=%s policy=%s grouping=%s mode=%s ",
-	       experiment, contig_policy(), contig_grouping(), mode);
+	char line[256];
+	int n;
+
+	n = snprintf(line, sizeof(line),
+		     "result: experiment=%s policy=%s grouping=%s mode=%s ",
+		     experiment, contig_policy(), contig_grouping(), mode);
 	if (s && s->pages)
-		printf("pages=%lu runs=%lu largest=%lu share2m=%lu.%lu%% ",
-		       s->pages, s->runs, s->largest, s->in_2m * 100 / s->pages,
-		       s->in_2m * 1000 / s->pages % 10);
+		n += snprintf(
+			line + n, sizeof(line) - n,
+			"pages=%lu runs=%lu largest=%lu share2m=%lu.%lu%% ",
+			s->pages, s->runs, s->largest,
+			s->in_2m * 100 / s->pages,
+			s->in_2m * 1000 / s->pages % 10);
 	else
-		printf("pages=- runs=- largest=- share2m=- ");
+		n += snprintf(line + n, sizeof(line) - n,
+			      "pages=- runs=- largest=- share2m=- ");
 	if (total)
-		printf("success=%lu/%lu", ok, total);
+		n += snprintf(line + n, sizeof(line) - n, "success=%lu/%lu", ok,
+			      total);
 	else
-		printf("success=-");
-	printf("%s%s\n", extra ? " " : "", extra ? extra : "");
+		n += snprintf(line + n, sizeof(line) - n, "success=-");
+	if (extra)
+		n += snprintf(line + n, sizeof(line) - n, " %s", extra);
+	/* Xen and mica cut a guest's console lines (mica at 160 bytes). */
+	if (n >= RESULT_LINE_MAX)
+		ktap_error("result line of %d bytes would be cut", n);
+	printf("%s\n", line);
 }
 
 long reservation(unsigned int cmd, xen_pfn_t *list, unsigned long n,

@@ -14,7 +14,8 @@
  * machine-contiguous block). policy and grouping are what the hypervisor's
  * command line says (XENVER_commandline), "default" when it says nothing.
  * A "heap-dump: tag=T" line precedes each sysctl debug_keys 'p' request,
- * after which mica prints its heap-summary and heap-blocks lines.
+ * after which mica prints its heap-blocks and heap-summary lines; the
+ * balloon results' dumps are tagged balloon-MODE-start, -down and -up.
  */
 #ifndef GUESTS_CONTIG_H
 #define GUESTS_CONTIG_H
@@ -23,6 +24,8 @@
 #include "mm.h"
 
 #define PAGES_2M 512UL
+/* The longest result line, so that no console cuts it in two. */
+#define RESULT_LINE_MAX 159
 
 struct contig_stats {
 	unsigned long pages, runs, largest, in_2m;
