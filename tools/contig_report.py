@@ -63,6 +63,8 @@ def parse(path):
         tags = []
         if r.get("experiment") == "balloon":
             tags = ["balloon-%s-%s" % (r.get("mode"), s) for s in ("start", "down", "up")]
+        elif r.get("experiment") == "dma" and r.get("mode") == "churned":
+            tags = ["dma-fresh", "dma-churned", "dma-end"]
         r["dump_list"] = [(t, dumps.get(t, {})) for t in tags]
     return results, dumps
 
