@@ -13,8 +13,8 @@
 # Boots (1 GiB, pc): remap under alloc_order=lower and =scramble; dma with
 # heap_grouping on and off; balloon with grouping on and off (all of these
 # lower). The test kernel is a debug build, whose default is scramble: the
-# policy is always given. The logs stay in OUTDIR [build/check/contig] for
-# tools/plot_contig.py. The last line is "N passed, N failed".
+# policy is always given. The serial logs stay in OUTDIR as NAME.log
+# [build/check/contig] for tools/plot_contig.py (`make plots`). The last line is "N passed, N failed".
 # Environment: BUILD [build], QEMU_TIMEOUT [120] per boot.
 
 set -u
@@ -39,7 +39,7 @@ fi
 
 # run NAME APPEND GUEST-ARGS: one boot, then its judgement.
 run() {
-	local name=$1 append=$2 args=$3 log=$out/$1.log dlog=$out/$1.d0.log
+	local name=$1 append=$2 args=$3 log=$out/$1.log dlog=$out/$1.d0
 	names+=("$name")
 	if bash scripts/qemu-test.sh --name "contig-$name" --no-ktap --log "$log" \
 		--timeout "$timeout" --kernel "$kernel" --machine pc --mem 1G \

@@ -8,13 +8,14 @@
  * frames. A round holds one buffer of each size at once.
  *
  * Rounds run on the fresh host, then after a churn that fragments it: the
- * guest balloons up page by page (increase_reservation) and gives back a
- * random half of those pages, keeping the rest scattered through memory
- * until the end. Between the batches it grows its grant table a frame at a
- * time, so that the hypervisor makes unmovable allocations of its own in
- * the middle of the guest's (where they land is what heap grouping is
- * about: the heap dump at the end shows the blocks they pin). The success
- * rate after the churn must be at least 99% with heap grouping on.
+ * guest balloons up page by page (increase_reservation), a quarter of the
+ * machine's memory unless churn=MiB says, and gives back a random half,
+ * keeping the rest scattered through memory until the end. Between the
+ * batches it grows its grant table a frame at a time, so that the
+ * hypervisor makes unmovable allocations of its own in the middle of the
+ * guest's (where they land is what heap grouping is about: the heap dump
+ * at the end shows the blocks they pin). The success rate after the churn
+ * must be at least 99% with heap grouping on.
  */
 #include "contig.h"
 
@@ -186,7 +187,10 @@ static void grow_grant_table(unsigned int nr)
 static void test_dma_churn(void)
 {
 	unsigned int grants = 0;
-	unsigned long want = MIN(cmdline_num("churn", 256) << 8, MAX_CHURN);
+	/* A quarter of the machine unless churn=MiB says otherwise. */
+	long top = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
+	unsigned long want =
+		MIN(cmdline_num("churn", top / 4 >> 8) << 8, MAX_CHURN);
 	xen_pfn_t give[BATCH];
 	unsigned long ngive = 0, given = 0;
 	long before = current_pages();
