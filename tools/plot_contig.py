@@ -41,6 +41,14 @@ def num(v):
         return None
 
 
+def save(fig, out, name, rect=(0, 0, 1, 1)):
+    path = os.path.join(out, name)
+    fig.tight_layout(rect=rect)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def label(r):
     return "%s\n%s" % (r["mode"], r["policy"] if r["policy"] != "xen" else "Xen 4.17")
 
@@ -64,11 +72,7 @@ def plot_remap(results, out):
     for ax in (a, b):
         ax.set_xticks(list(xs))
         ax.set_xticklabels([label(r) for r in rs], fontsize=7, rotation=30)
-    fig.tight_layout()
-    path = os.path.join(out, "contig-remap.png")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out, "contig-remap.png")
 
 
 def plot_dma(results, out):
@@ -88,11 +92,7 @@ def plot_dma(results, out):
                                          else "grouping " + r["grouping"], r["success"])
                         for r in rs], fontsize=7)
     ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    path = os.path.join(out, "contig-dma.png")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out, "contig-dma.png")
 
 
 def plot_balloon(results, out):
@@ -118,11 +118,7 @@ def plot_balloon(results, out):
     ax.set_ylabel("free 2 MiB blocks on the host")
     ax.set_title("ballooning: what the host has left in whole 2 MiB blocks")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = os.path.join(out, "contig-balloon.png")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out, "contig-balloon.png")
 
 
 def decode(rle):
@@ -169,11 +165,7 @@ def plot_heap_map(logs, out):
                loc="lower center", ncol=len(CLASSES), fontsize=8)
     fig.suptitle("mica's heap, one cell per 2 MiB pageblock (32 a row, low addresses first)",
                  fontsize=10)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.95))
-    path = os.path.join(out, "contig-heap-map.png")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out, "contig-heap-map.png", rect=(0, 0.06, 1, 0.95))
 
 
 def main(argv):

@@ -80,14 +80,16 @@ static void test_balloon_2m(void)
 		if (is_extent(g)) {
 			xen_pfn_t m = p2m[g];
 
-			if (!expect_rc(reservation(XENMEM_decrease_reservation,
+			if (!expect_rc(
+				    reservation_op(XENMEM_decrease_reservation,
 						   &m, 1, 9, 0),
-				       1))
+				    1))
 				return;
 			as_extent++;
-		} else if (!expect_rc(reservation(XENMEM_decrease_reservation,
+		} else if (!expect_rc(
+				   reservation_op(XENMEM_decrease_reservation,
 						  p2m + g, PAGES_2M, 0, 0),
-				      (long)PAGES_2M)) {
+				   (long)PAGES_2M)) {
 			return;
 		}
 		for (unsigned long j = 0; j < PAGES_2M; j++)
@@ -99,7 +101,7 @@ static void test_balloon_2m(void)
 		xen_pfn_t f = g;
 		unsigned long i = g - base;
 
-		if (reservation(XENMEM_populate_physmap, &f, 1, 9, 0) == 1) {
+		if (reservation_op(XENMEM_populate_physmap, &f, 1, 9, 0) == 1) {
 			for (unsigned long j = 0; j < PAGES_2M; j++)
 				new_mfn[i + j] = f + j;
 		} else {
@@ -107,8 +109,9 @@ static void test_balloon_2m(void)
 			fallbacks++;
 			for (unsigned long j = 0; j < PAGES_2M; j++)
 				new_mfn[i + j] = g + j;
-			if (!expect_rc(reservation(XENMEM_populate_physmap,
-						   new_mfn + i, PAGES_2M, 0, 0),
+			if (!expect_rc(reservation_op(XENMEM_populate_physmap,
+						      new_mfn + i, PAGES_2M, 0,
+						      0),
 				       (long)PAGES_2M))
 				return;
 		}
@@ -139,8 +142,8 @@ static void test_balloon_4k(void)
 
 		for (unsigned long j = 0; j < n; j++)
 			list[j] = p2m[g0 + 2 * (i + j)];
-		if (!expect_rc(reservation(XENMEM_decrease_reservation, list, n,
-					   0, 0),
+		if (!expect_rc(reservation_op(XENMEM_decrease_reservation, list,
+					      n, 0, 0),
 			       (long)n))
 			return;
 		for (unsigned long j = 0; j < n; j++)
@@ -153,9 +156,9 @@ static void test_balloon_4k(void)
 
 		for (unsigned long j = 0; j < n; j++)
 			list[j] = g0 + 2 * (i + j);
-		if (!expect_rc(
-			    reservation(XENMEM_populate_physmap, list, n, 0, 0),
-			    (long)n))
+		if (!expect_rc(reservation_op(XENMEM_populate_physmap, list, n,
+					      0, 0),
+			       (long)n))
 			return;
 		for (unsigned long j = 0; j < n; j++) {
 			new_mfn[i + j] = list[j];

@@ -162,27 +162,6 @@ void contig_result(const char *experiment, const char *mode,
 	printf("%s\n", line);
 }
 
-long reservation(unsigned int cmd, xen_pfn_t *list, unsigned long n,
-		 unsigned int order, unsigned int flags)
-{
-	struct xen_memory_reservation r = {
-		.nr_extents = n,
-		.extent_order = order,
-		.mem_flags = flags,
-		.domid = DOMID_SELF,
-	};
-
-	set_xen_guest_handle(r.extent_start, list);
-	return HYPERVISOR_memory_op(cmd, &r);
-}
-
-long current_pages(void)
-{
-	domid_t self = DOMID_SELF;
-
-	return HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
-}
-
 long heap_dump(const char *tag)
 {
 	struct xen_sysctl op = {

@@ -47,11 +47,6 @@ const char *contig_grouping(void);
 /* A command-line number "name=N" of the guest's, or def. */
 unsigned long cmdline_num(const char *name, unsigned long def);
 
-/* memory_op reservation calls on the guest itself: extents done. */
-long reservation(unsigned int cmd, xen_pfn_t *list, unsigned long n,
-		 unsigned int order, unsigned int flags);
-long current_pages(void);
-
 /* Ask the hypervisor for its heap picture (sysctl debug_keys "p"). */
 long heap_dump(const char *tag);
 

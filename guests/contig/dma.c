@@ -197,8 +197,8 @@ static void test_dma_churn(void)
 
 	while (churn_taken < want) {
 		unsigned long n = MIN(BATCH, want - churn_taken);
-		long rc = reservation(XENMEM_increase_reservation,
-				      churn_mfn + churn_taken, n, 0, 0);
+		long rc = reservation_op(XENMEM_increase_reservation,
+					 churn_mfn + churn_taken, n, 0, 0);
 
 		if (rc > 0)
 			churn_taken += rc;
@@ -214,14 +214,14 @@ static void test_dma_churn(void)
 		}
 		give[ngive++] = churn_mfn[i];
 		if (ngive == BATCH) {
-			given += reservation(XENMEM_decrease_reservation, give,
-					     ngive, 0, 0);
+			given += reservation_op(XENMEM_decrease_reservation,
+						give, ngive, 0, 0);
 			ngive = 0;
 		}
 	}
 	if (ngive)
-		given += reservation(XENMEM_decrease_reservation, give, ngive,
-				     0, 0);
+		given += reservation_op(XENMEM_decrease_reservation, give,
+					ngive, 0, 0);
 	expect_eq(given, churn_taken - churn_kept);
 	expect_eq(current_pages(), before + churn_kept);
 	ktap_diag("churn: %lu pages taken one by one, %lu kept scattered",
@@ -254,8 +254,9 @@ static void test_dma_release_churn(void)
 	unsigned long given = 0;
 
 	for (unsigned long i = 0; i < churn_kept; i += BATCH)
-		given += reservation(XENMEM_decrease_reservation, churn_mfn + i,
-				     MIN(BATCH, churn_kept - i), 0, 0);
+		given += reservation_op(XENMEM_decrease_reservation,
+					churn_mfn + i,
+					MIN(BATCH, churn_kept - i), 0, 0);
 	expect_eq(given, churn_kept);
 	expect_eq(current_pages(), before - churn_kept);
 	heap_dump("dma-end");

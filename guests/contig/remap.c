@@ -63,8 +63,8 @@ static bool release(int mode)
 
 	for (unsigned long i = 0; i < hole;) {
 		unsigned long n = mode == BATCHED ? MIN(hole - i, 512UL) : 1;
-		long rc = reservation(XENMEM_decrease_reservation, p + i, n, 0,
-				      0);
+		long rc = reservation_op(XENMEM_decrease_reservation, p + i, n,
+					 0, 0);
 
 		if (!expect_rc(rc, (long)n))
 			return false;
@@ -92,8 +92,8 @@ static bool repopulate(int mode)
 
 		if (g)
 			order = MIN(order, (unsigned int)__builtin_ctzl(g));
-		while (reservation(XENMEM_populate_physmap, &f, 1, order, 0) !=
-		       1) {
+		while (reservation_op(XENMEM_populate_physmap, &f, 1, order,
+				      0) != 1) {
 			if (!expect_msg(
 				    order > 0,
 				    "populate_physmap of gpfn %#lx failed at order 0",
