@@ -50,14 +50,16 @@ def save(fig, out, name, rect=(0, 0, 1, 1)):
 
 
 def label(r):
-    return "%s\n%s" % (r["mode"], r["policy"] if r["policy"] != "xen" else "Xen 4.17")
+    """The mode and the boot it came from (the log's name), or Xen."""
+    boot = os.path.basename(r["log"]).rsplit(".", 1)[0]
+    return "%s\n%s" % (r["mode"], "Xen 4.17" if r["policy"] == "xen" else boot)
 
 
 def plot_remap(results, out):
     rs = [r for r in results if r.get("experiment") == "remap"]
     if not rs:
         return None
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(15, 5))
     xs = range(len(rs))
     a.bar(xs, [num(r["runs"]) for r in rs], color="#3b73b9")
     a.set_yscale("log")
@@ -71,7 +73,7 @@ def plot_remap(results, out):
     b.legend(loc="lower right", fontsize=8)
     for ax in (a, b):
         ax.set_xticks(list(xs))
-        ax.set_xticklabels([label(r) for r in rs], fontsize=7, rotation=30)
+        ax.set_xticklabels([label(r) for r in rs], fontsize=7, rotation=45, ha="right")
     return save(fig, out, "contig-remap.png")
 
 

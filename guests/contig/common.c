@@ -55,9 +55,14 @@ static bool hv_option(const char *name, char *val, size_t len)
 	const char *c;
 
 	if (!have) {
+		/*
+		 * Only the initial domain may read the hypervisor's; another
+		 * is told by its own command line (the harness repeats it).
+		 */
 		if (!is_initial_domain() ||
 		    HYPERVISOR_xen_version(XENVER_commandline, cl))
-			cl[0] = 0;
+			memcpy(cl, start_info->cmd_line,
+			       MIN(sizeof(cl), sizeof(start_info->cmd_line)));
 		cl[sizeof(cl) - 1] = 0;
 		have = true;
 	}

@@ -12,7 +12,9 @@
  * mfn + 1), largest the longest in pages, share2m the share of the pages
  * lying in 2 MiB-aligned extents (a 512-aligned gpfn block on a 512-aligned
  * machine-contiguous block). policy and grouping are what the hypervisor's
- * command line says (XENVER_commandline), "default" when it says nothing.
+ * command line says (XENVER_commandline; an ordinary domain, which may not
+ * read it, takes the same options from its own), "default" when it says
+ * nothing.
  * A "heap-dump: tag=T" line precedes each sysctl debug_keys 'p' request,
  * after which mica prints its heap-blocks and heap-summary lines; the
  * balloon results' dumps are tagged balloon-MODE-start, -down and -up.
