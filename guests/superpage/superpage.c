@@ -10,6 +10,8 @@
  *
  *     superpage: result share=100.0% extents=16/16 rw=15 ro=1
  *
+ * (and as a "result: experiment=superpage ..." line of the contiguity
+ * experiments' form, share2m its share, success the extents mapped),
  * and then makes the requests that must be refused, with errors and never
  * a fault: misaligned, caching attributes, 1 GiB pages, frames not its
  * own, an extent with a frame given back, a writable superpage over its
@@ -250,6 +252,10 @@ static void test_map_memory(void)
 	printf("superpage: result share=%lu.%lu%% extents=%lu/%lu rw=%lu ro=%lu\n",
 	       permille / 10, permille % 10, nr_rw + nr_ro, nr_blocks, nr_rw,
 	       nr_ro);
+	/* The same in the contig experiments' form (tools/contig_report.py). */
+	printf("result: experiment=superpage policy=- grouping=- mode=fresh pages=%lu runs=- largest=- share2m=%lu.%lu%% success=%lu/%lu rw=%lu ro=%lu\n",
+	       start_info->nr_pages, permille / 10, permille % 10,
+	       nr_rw + nr_ro, nr_blocks, nr_rw, nr_ro);
 	if (required)
 		expect_msg(
 			permille >= 950,

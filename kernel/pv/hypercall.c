@@ -519,6 +519,7 @@ WRAP(event_channel_op, do_event_channel_op(a1, a2))
 WRAP(iret, do_iret())
 WRAP(set_gdt, do_set_gdt(a1, a2))
 WRAP(update_descriptor, do_update_descriptor(a1, a2))
+WRAP(sysctl, do_sysctl(a1))
 
 #define HC(n, f) [__HYPERVISOR_##n] = (f)
 static const hypercall_fn hypercalls[64] = {
@@ -545,6 +546,7 @@ static const hypercall_fn hypercalls[64] = {
 	HC(callback_op, do_callback_op),
 	HC(event_channel_op, hc_event_channel_op),
 	HC(physdev_op, do_physdev_op),
+	HC(sysctl, hc_sysctl),
 };
 
 static long call(unsigned long nr, const unsigned long a[5])
