@@ -89,7 +89,7 @@ boot() {
 	fi
 }
 
-guests=(hello traps mmu memory sched)
+guests=(hello traps mmu memory sched desc)
 have=()
 for g in "${guests[@]}"; do
 	[ -f "$G/$g.elf" ] && have+=("$g")
