@@ -89,7 +89,7 @@ boot() {
 	fi
 }
 
-guests=(hello traps mmu memory sched desc)
+guests=(hello traps mmu memory sched desc batch)
 have=()
 for g in "${guests[@]}"; do
 	[ -f "$G/$g.elf" ] && have+=("$g")

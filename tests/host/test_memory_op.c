@@ -811,8 +811,7 @@ static void exchange_reports_progress(void **state)
 /* ---- continuations ---- */
 
 /* memory_op again with each continuation's arguments; *cont counts them. */
-static long memop_to_end(unsigned long cmd, const void *arg,
-			 unsigned int *cont)
+static long memop_to_end(unsigned long cmd, const void *arg, unsigned int *cont)
 {
 	long rc = do_memory_op(cmd, (unsigned long)arg);
 
@@ -842,8 +841,7 @@ static void reservations_continue_from_the_extent_done(void **state)
 	for (unsigned long i = 0; i < 300; i++)
 		list[i] = 0x1000 + i;
 	r = resv(list, 300, 0, 0);
-	assert_int_equal(memop_to_end(XENMEM_populate_physmap, &r, &cont),
-			 300);
+	assert_int_equal(memop_to_end(XENMEM_populate_physmap, &r, &cont), 300);
 	assert_int_equal(cont, 299);
 	for (unsigned long i = 0; i < 300; i++)
 		assert_true(m2p_maps(list[i], 0, 0x1000 + i));
