@@ -1,2 +1,2 @@
 # SPDX-License-Identifier: MIT
-obj-y += batch.o upcall.o
+obj-y += batch.o

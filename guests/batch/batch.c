@@ -18,6 +18,7 @@
  * an L1 table whose entries all map it, itself entered twice in the L2
  * that maps the image: 4 MiB of requests in three frames.
  */
+#include "events.h"
 #include "ktap.h"
 #include "mm.h"
 
@@ -28,9 +29,6 @@
 #define NR_OPS 2048
 #define NR_MC 1024
 #define NR_PAGES 4096
-
-void batch_upcall_entry(void);
-void batch_upcall(unsigned long rip);
 
 static struct mmu_update reqs[REQS_PER_PAGE] __aligned(PAGE_SIZE);
 static uint64_t alias_l1[PT_ENTRIES] __aligned(PAGE_SIZE);
@@ -45,35 +43,14 @@ static struct mmu_update *huge;		   /* HUGE_REQS requests, aliased */
 static uint64_t alias_l2e_ma[ALIAS_SLOTS]; /* the L2 entries that map them */
 /* Upcalls that came while a hypercall stood on its syscall, by number. */
 static volatile unsigned long mid_call;
-static volatile unsigned int upcalls;
 
-void batch_upcall(unsigned long rip)
+static void on_upcall(unsigned long rip)
 {
-	vcpu_info_t *vi = &shared_info->vcpu_info[0];
 	unsigned long page = (unsigned long)hypercall_page;
 
-	upcalls++;
 	if (rip >= page && rip < page + PAGE_SIZE &&
 	    *(const uint16_t *)rip == 0x050f) /* syscall */
 		mid_call |= 1UL << ((rip - page) / 32 % 64);
-	vi->evtchn_upcall_pending = 0;
-	while (vi->evtchn_pending_sel) {
-		unsigned long sel = __atomic_exchange_n(&vi->evtchn_pending_sel,
-							0, __ATOMIC_SEQ_CST);
-
-		for (unsigned int w = 0; w < 64; w++)
-			if (sel & (1UL << w))
-				__atomic_exchange_n(
-					&shared_info->evtchn_pending[w], 0,
-					__ATOMIC_SEQ_CST);
-	}
-}
-
-static void events_on(bool on)
-{
-	barrier();
-	shared_info->vcpu_info[0].evtchn_upcall_mask = !on;
-	barrier();
 }
 
 /* Around a long call: a timer due 1 ms in, events on while it runs. */
@@ -114,13 +91,9 @@ static void watch_end(uint64_t start, unsigned int nr, const char *what,
 static int setup(void)
 {
 	struct evtchn_bind_virq b = {.virq = VIRQ_TIMER, .vcpu = 0};
-	struct callback_register cb = {
-		.type = CALLBACKTYPE_event,
-		.flags = CALLBACKF_mask_events,
-		.address = (unsigned long)batch_upcall_entry,
-	};
 
-	if (HYPERVISOR_callback_op(CALLBACKOP_register, &cb) ||
+	event_hook = on_upcall;
+	if (events_init() ||
 	    HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &b))
 		return -1;
 	timer_port = b.port;
@@ -413,7 +386,7 @@ static void test_unmap_alias(void)
 	expect_rc(update_va((unsigned long)alias_l1,
 			    pte_rw(virt_to_mfn(alias_l1)), UVMF_INVLPG),
 		  0);
-	ktap_diag("%u upcalls in all", upcalls);
+	ktap_diag("%u upcalls in all", event_upcalls);
 }
 
 static const struct ktap_case cases[] = {

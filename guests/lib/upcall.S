@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The event callback of the batch guest: entered in kernel mode, events
- * masked, with rcx, r11, then rip, cs, rflags, rsp, ss of the interrupted
- * code on the stack. batch_upcall() gets that rip, to tell whether the
- * event came in the middle of a hypercall (rip on its syscall); the iret
- * hypercall returns there.
+ * The event callback events_init() registers (events.h): entered in
+ * kernel mode, events masked, with rcx, r11, then rip, cs, rflags, rsp, ss
+ * of the interrupted code on the stack. event_upcall() gets that rip; the
+ * iret hypercall returns there, unmasking events as rflags.IF says.
  */
 #include <public/xen.h>
 
 	.text
-	.globl batch_upcall_entry
-batch_upcall_entry:
+	.globl event_upcall_entry
+event_upcall_entry:
 	pop %rcx
 	pop %r11
 	push %rax
@@ -23,7 +22,7 @@ batch_upcall_entry:
 	push %r10
 	push %r11
 	mov 72(%rsp), %rdi /* the interrupted rip, above the nine */
-	call batch_upcall
+	call event_upcall
 	pop %r11
 	pop %r10
 	pop %r9
