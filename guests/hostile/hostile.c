@@ -45,9 +45,13 @@ static struct {
  * One instruction at 1, resuming at 3 whether it faults (rip 1) or traps
  * (rip 2, after it) or neither.
  */
-#define TRY(insn, ...)                                                    \
-	__asm__ volatile("1: " insn "\n2: nop\n3:\n" _ASM_EXTABLE(1b, 3b) \
-				 _ASM_EXTABLE(2b, 3b) __VA_ARGS__)
+#define TRY(insn, ...)                                                     \
+	do {                                                               \
+		barrier(); /* last_trap is read around it */               \
+		__asm__ volatile("1: " insn "\n2: nop\n3:\n" _ASM_EXTABLE( \
+			1b, 3b) _ASM_EXTABLE(2b, 3b) __VA_ARGS__);         \
+		barrier();                                                 \
+	} while (0)
 
 static uint64_t rng;
 static bool verbose;
@@ -869,6 +873,34 @@ static void test_random_instructions(void)
 	expect(last_trap.count > before);
 }
 
+/*
+ * Segment bases must be canonical: a hypervisor that wrote one for the
+ * guest unchecked would take the #GP itself on real hardware (QEMU's TCG
+ * takes any value, so the guest checks that it was refused).
+ */
+static void test_noncanonical_bases(void)
+{
+	static const uint32_t msrs[] = {0xc0000100, 0xc0000101, 0xc0000102};
+	unsigned long bad = 0x8000000000001000UL;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(msrs); i++) {
+		unsigned int before = last_trap.count;
+
+		TRY("wrmsr",
+		    :
+		    : "c"(msrs[i]), "a"((uint32_t)bad),
+		      "d"((uint32_t)(bad >> 32)));
+		expect_msg(last_trap.count == before + 1 &&
+				   last_trap.vector == X86_EXC_GP,
+			   "wrmsr %#x of a non-canonical base was not #GP",
+			   msrs[i]);
+	}
+	for (unsigned int which = SEGBASE_FS; which <= SEGBASE_GS_KERNEL;
+	     which++)
+		expect_rc(HYPERVISOR_set_segment_base(which, bad), -XEN_EINVAL);
+	HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
+}
+
 /* After all that, the hypervisor still answers as it should. */
 static void test_still_sane(void)
 {
@@ -893,6 +925,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(test_setup),
 	KTAP_CASE(test_random_hypercalls),
 	KTAP_CASE(test_random_instructions),
+	KTAP_CASE(test_noncanonical_bases),
 	KTAP_CASE(test_still_sane),
 };
 
