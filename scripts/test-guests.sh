@@ -12,11 +12,12 @@
 #
 # Configurations: the guests through -kernel/-initrd on pc and, without a
 # direct map and with SMEP (-cpu max,-smap), on q35; a guest that crashes on
-# purpose between two that must not notice; the ISO with module2 modules
+# purpose between two that must not notice; guests/hostile between two
+# others; the ISO with module2 modules
 # under SeaBIOS; and mica.efi loading mica and two guests from an ESP
 # under OVMF.
 # The last line is "N passed, N failed". Environment: BUILD [build],
-# QEMU_TIMEOUT [60] per boot.
+# QEMU_TIMEOUT [60] per boot, HOSTILE_SEED [1] for guests/hostile.
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -128,6 +129,14 @@ if [ -f "$G/crash.elf" ]; then
 		--append "dom0=none" \
 		--initrd "$G/hello.elf name=before,$G/crash.elf name=crash,$G/hello.elf name=after"
 	judge crash "$out/crash.log" d1:ktap d2:crash d3:ktap
+fi
+
+# A guest throwing random hypercalls and instructions at mica, between two
+# that must not notice; mica must not panic, hang or leak.
+if [ -f "$G/hostile.elf" ]; then
+	boot hostile --kernel "$kernel" --machine pc --mem 256M --append "" \
+		--initrd "$G/hello.elf name=hello0,$G/hostile.elf name=hostile mem=32M seed=${HOSTILE_SEED:-1},$G/hello.elf name=after mem=32M"
+	judge hostile "$out/hostile.log" d0:ktap d1:ktap d2:ktap
 fi
 
 # The ISO: GRUB's module2 lines.

@@ -730,9 +730,11 @@ static void random_insn(void)
 		TRY("mov %%cr3, %0", : "=r"(v));
 		break;
 	case 11:
+		/* Its own L4, or a frame beyond any memory: another would unmap it. */
 		TRY("mov %0, %%cr3",
 		    :
-		    : "r"(below(2) ? v : current_l4_mfn() << PAGE_SHIFT));
+		    : "r"(below(2) ? v | 0xffff000000000UL
+				   : current_l4_mfn() << PAGE_SHIFT));
 		break;
 	case 12:
 		TRY("mov %%cr4, %0", : "=r"(v));
