@@ -91,32 +91,23 @@ static volatile uint64_t *vol(void *p)
 	return (volatile uint64_t *)p;
 }
 
-/* lar: the access rights the CPU sees, false if it may not look. */
-static bool lar(uint16_t sel, uint32_t *ar)
-{
-	uint32_t v = 0;
-	bool ok;
-
-	__asm__ volatile("lar %k2, %k0; setz %1"
-			 : "+r"(v), "=qm"(ok)
-			 : "r"((uint32_t)sel)
-			 : "cc");
-	*ar = v;
-	return ok;
-}
-
-static bool lsl(uint16_t sel, uint32_t *limit)
-{
-	uint32_t v = 0;
-	bool ok;
-
-	__asm__ volatile("lsl %k2, %k0; setz %1"
-			 : "+r"(v), "=qm"(ok)
-			 : "r"((uint32_t)sel)
-			 : "cc");
-	*limit = v;
-	return ok;
-}
+/*
+ * lar (access rights) or lsl (limit) of a selector as the CPU sees it;
+ * false if it may not look (lar and lsl answer only for DPL >= CPL).
+ */
+#define SEG_QUERY(insn, sel, out)                          \
+	({                                                 \
+		uint32_t _v = 0;                           \
+		bool _ok;                                  \
+		__asm__ volatile(insn " %k2, %k0; setz %1" \
+				 : "+r"(_v), "=qm"(_ok)    \
+				 : "r"((uint32_t)(sel))    \
+				 : "cc");                  \
+		*(out) = _v;                               \
+		_ok;                                       \
+	})
+#define lar(sel, ar) SEG_QUERY("lar", sel, ar)
+#define lsl(sel, limit) SEG_QUERY("lsl", sel, limit)
 
 static bool set_ro(void *va)
 {
