@@ -7,8 +7,11 @@
  * Xen sees the same ones.
  *
  * One CPU at a time; a table's contents are only touched through
- * map_domain_page(). Nothing here preempts: a batch runs to its end or to
- * its first error.
+ * map_domain_page(). A batch runs to its end, to its first error, or until
+ * hypercall_preempt_check() says it has run long enough: then it continues
+ * as Xen's do (include/mica/hypercall.h), from the request it stopped at,
+ * with MMU_UPDATE_PREEMPTED in the count and the number done so far in
+ * pdone. Validating one table is never cut short.
  *
  * Validating a table takes the references its entries need, each asking
  * the next level down, so it recurses at most four deep (a linear entry
@@ -29,6 +32,7 @@
 #include <mica/arch_mm.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
+#include <mica/hypercall.h>
 #include <mica/lib.h>
 #include <mica/m2p.h>
 #include <mica/paging.h>
@@ -38,9 +42,6 @@
 
 #define PT_ENTRIES 512
 #define MAX_DEMOTE 5
-
-/* Xen's continuation marker in a batch's count (mica never sets it). */
-#define MMU_UPDATE_PREEMPTED (1U << 31)
 
 /* Guest PTE bits beyond mica/paging.h's: those software may use. */
 #define _PAGE_AVAIL 0xe00UL
@@ -802,6 +803,14 @@ long do_mmu_update(unsigned long ureqs, unsigned int count, unsigned long pdone,
 	for (; !rc && i < count; i++) {
 		struct mmu_update req;
 
+		if (i && hypercall_preempt_check()) {
+			report_done(pdone, done + i);
+			return hypercall_continue(__HYPERVISOR_mmu_update,
+						  ureqs + i * sizeof(req),
+						  (count - i) |
+							  MMU_UPDATE_PREEMPTED,
+						  pdone, foreigndom);
+		}
 		if (copy_from_guest_offset(&req, ureqs, i, 1)) {
 			rc = -EFAULT;
 			break;
@@ -961,6 +970,13 @@ long do_mmuext_op(unsigned long uops, unsigned int count, unsigned long pdone,
 	for (i = 0; i < count; i++) {
 		struct mmuext_op op;
 
+		if (i && hypercall_preempt_check()) {
+			report_done(pdone, done + i);
+			return hypercall_continue(
+				__HYPERVISOR_mmuext_op, uops + i * sizeof(op),
+				(count - i) | MMU_UPDATE_PREEMPTED, pdone,
+				foreigndom);
+		}
 		if (copy_from_guest_offset(&op, uops, i, 1)) {
 			rc = -EFAULT;
 			break;

@@ -13,11 +13,12 @@
 # Configurations: the guests through -kernel/-initrd on pc and, without a
 # direct map and with SMEP (-cpu max,-smap), on q35; a guest that crashes on
 # purpose between two that must not notice; the superpage guest with
-# pv_superpages=off, which must skip; the ISO with module2 modules
+# pv_superpages=off, which must skip; guests/hostile between two others;
+# the ISO with module2 modules
 # under SeaBIOS; and mica.efi loading mica and two guests from an ESP
 # under OVMF.
 # The last line is "N passed, N failed". Environment: BUILD [build],
-# QEMU_TIMEOUT [60] per boot.
+# QEMU_TIMEOUT [60] per boot, HOSTILE_SEED [1] for guests/hostile.
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,7 +91,7 @@ boot() {
 	fi
 }
 
-guests=(hello traps mmu memory sched superpage)
+guests=(hello traps mmu memory sched superpage desc batch)
 have=()
 for g in "${guests[@]}"; do
 	[ -f "$G/$g.elf" ] && have+=("$g")
@@ -148,6 +149,14 @@ if [ -f "$G/superpage.elf" ]; then
 		fail "superpages-off: $(grep -m1 '^(d0) superpage: result [a-z]*$' \
 			"$out/superpages-off.log" || echo 'no result line')"
 	fi
+fi
+
+# A guest throwing random hypercalls and instructions at mica, between two
+# that must not notice; mica must not panic, hang or leak.
+if [ -f "$G/hostile.elf" ]; then
+	boot hostile --kernel "$kernel" --machine pc --mem 256M --append "" \
+		--initrd "$G/hello.elf name=hello0,$G/hostile.elf name=hostile mem=32M seed=${HOSTILE_SEED:-1},$G/hello.elf name=after mem=32M"
+	judge hostile "$out/hostile.log" d0:ktap d1:ktap d2:ktap
 fi
 
 # The ISO: GRUB's module2 lines.

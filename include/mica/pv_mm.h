@@ -149,6 +149,13 @@ int pv_mmu_update_one(struct domain *d, uint64_t ptr, uint64_t val);
  * a batch stops at the first request that fails and reports how many
  * succeeded through pdone (when not 0), and foreigndom must be DOMID_SELF.
  */
+/*
+ * Xen's continuation marker in a batch's count: pdone holds the number
+ * done before. A batch that gives the CPU back continues with it set and
+ * the list from the request it stopped at, having written pdone.
+ */
+#define MMU_UPDATE_PREEMPTED (1U << 31)
+
 long do_mmu_update(unsigned long ureqs, unsigned int count, unsigned long pdone,
 		   unsigned int foreigndom);
 long do_update_va_mapping(unsigned long va, uint64_t val, unsigned long flags);

@@ -47,6 +47,8 @@ static int setup(void **state)
 	domain_mm_init(&other, 2, 1024);
 	host_tlb_flushes = host_invlpgs = host_cr3_loads = 0;
 	host_cr3 = INVALID_MFN;
+	host_preempt_every = host_preempt_checks = 0;
+	memset(&host_continuation, 0, sizeof(host_continuation));
 	host_guest_fault_clear();
 	free_at_start = heap_free_pages();
 	return 0;
@@ -758,6 +760,104 @@ static void mmu_update_batches(void **state)
 	assert_int_equal(pv_unpin_table(&dom, t.l4), 0);
 }
 
+/*
+ * Issue a batch call as a guest would: again with the arguments of each
+ * continuation it makes, until it makes none. *cont counts them.
+ */
+static long batch_to_end(unsigned int op, unsigned long list,
+			 unsigned int count, unsigned long pdone,
+			 unsigned int *cont)
+{
+	long (*fn)(unsigned long, unsigned int, unsigned long, unsigned int) =
+		op == __HYPERVISOR_mmu_update ? do_mmu_update : do_mmuext_op;
+	long rc = fn(list, count, pdone, DOMID_SELF);
+
+	*cont = 0;
+	while (host_continuation.made) {
+		const unsigned long *a = host_continuation.args;
+
+		assert_int_equal(rc, op);
+		assert_int_equal(host_continuation.op, op);
+		assert_int_equal(host_continuation.nargs, 4);
+		assert_true(a[1] & MMU_UPDATE_PREEMPTED);
+		assert_int_equal(a[2], pdone);
+		host_continuation.made = false;
+		(*cont)++;
+		rc = fn(a[0], (unsigned int)a[1], a[2], (unsigned int)a[3]);
+	}
+	return rc;
+}
+
+static void batches_continue_where_they_stopped(void **state)
+{
+	static struct mmu_update req[301];
+	static struct mmuext_op ops[52];
+	unsigned int done, cont;
+	struct tree t;
+
+	build(&t);
+	assert_int_equal(pv_pin_table(&dom, t.l4, 4), 0);
+	/* 100 slots mapped to one frame, then to another, then a bad one. */
+	for (unsigned int i = 0; i < 300; i++)
+		req[i] = (struct mmu_update){
+			maddr_of(t.l1, 10 + i % 100),
+			pte(i < 100 ? t.data_ro : t.data_rw, P)};
+	req[300] = (struct mmu_update){maddr_of(t.l1, 10), pte(t.l2, P | RW)};
+	/* Every check says stop: still one request per call, never none. */
+	host_preempt_every = 1;
+	done = 0;
+	assert_int_equal(batch_to_end(__HYPERVISOR_mmu_update,
+				      (unsigned long)req, 300,
+				      (unsigned long)&done, &cont),
+			 0);
+	assert_int_equal(cont, 299);
+	assert_int_equal(done, 300);
+	assert_int_equal(refs(t.data_ro), 2);
+	assert_int_equal(refs(t.data_rw), 2 + 100);
+	/* Now and then, to a request that fails: done counts the good ones. */
+	host_preempt_every = 7;
+	done = 0;
+	assert_int_equal(batch_to_end(__HYPERVISOR_mmu_update,
+				      (unsigned long)req, 301,
+				      (unsigned long)&done, &cont),
+			 -EBUSY);
+	assert_true(cont > 0);
+	assert_int_equal(done, 300);
+	assert_int_equal(refs(t.data_ro), 2);
+	assert_int_equal(refs(t.data_rw), 2 + 100);
+	/* Without a done pointer the count is lost, the work is not. */
+	for (unsigned int i = 0; i < 100; i++)
+		req[i].val = 0;
+	assert_int_equal(batch_to_end(__HYPERVISOR_mmu_update,
+				      (unsigned long)req, 100, 0, &cont),
+			 0);
+	assert_true(cont > 0);
+	assert_int_equal(refs(t.data_rw), 2);
+
+	/* mmuext_op the same way: an unpin, flushes, a pin, one more pin. */
+	memset(ops, 0, sizeof(ops));
+	ops[0] = (struct mmuext_op){.cmd = MMUEXT_UNPIN_TABLE,
+				    .arg1.mfn = mfn_x(t.l4)};
+	for (unsigned int i = 1; i < 50; i++)
+		ops[i].cmd = MMUEXT_TLB_FLUSH_LOCAL;
+	ops[50] = (struct mmuext_op){.cmd = MMUEXT_PIN_L4_TABLE,
+				     .arg1.mfn = mfn_x(t.l4)};
+	ops[51] = ops[50];
+	host_preempt_every = 1;
+	host_tlb_flushes = 0;
+	done = 0;
+	assert_int_equal(batch_to_end(__HYPERVISOR_mmuext_op,
+				      (unsigned long)ops, 52,
+				      (unsigned long)&done, &cont),
+			 -EINVAL);
+	assert_int_equal(cont, 51);
+	assert_int_equal(done, 51);
+	assert_int_equal(host_tlb_flushes, 49);
+	assert_true(pg_of(t.l4)->u.type_info & PGT_pinned);
+	host_preempt_every = 0;
+	assert_int_equal(pv_unpin_table(&dom, t.l4), 0);
+}
+
 static void foreign_domains_are_refused(void **state)
 {
 	struct mmu_update req = {0, 0};
@@ -1422,6 +1522,7 @@ int main(void)
 		T(normal_updates),
 		T(preserve_ad_and_commands),
 		T(mmu_update_batches),
+		T(batches_continue_where_they_stopped),
 		T(foreign_domains_are_refused),
 		T(update_va_mapping_walks_current_tables),
 		T(base_pointers),
