@@ -8,7 +8,9 @@
  * [2^(z-1), 2^z), so a chunk never spans two zones and MEMF_bits(n) is a
  * limit on the zone. List types implement pageblock grouping: whole free
  * 2 MiB blocks (and larger) sit on BLOCK lists; smaller chunks sit on the
- * list of the type of the pageblock they are in.
+ * list of the type of the pageblock they are in. Chunks in isolated
+ * pageblocks (mm/contig.c), whole or not, sit on the ISOLATE lists, which no
+ * allocation searches.
  */
 #ifndef MM_BUDDY_H
 #define MM_BUDDY_H
@@ -23,7 +25,8 @@ enum list_type {
 		0, /* wholly free pageblocks; everything if grouping is off */
 	LIST_UNMOVABLE =
 		1, /* in unmovable pageblocks (xenheap, page tables, small) */
-	LIST_GUEST = 2, /* in guest pageblocks (domain memory) */
+	LIST_GUEST = 2,	  /* in guest pageblocks (domain memory) */
+	LIST_ISOLATE = 3, /* in isolated pageblocks: never allocated from */
 	NR_LISTS
 };
 

@@ -33,6 +33,7 @@ struct page_info *frame_table;
 unsigned long max_page;
 
 uint8_t *pb_type;
+unsigned long isolated_blocks;
 unsigned long total_pages, free_pages, dirty_pages;
 
 #ifdef MICA_DEBUG
@@ -66,19 +67,33 @@ int heap_init(unsigned long nr_frames)
 	if (!pb_type)
 		return -ENOMEM;
 	max_page = nr_frames;
-	total_pages = free_pages = dirty_pages = 0;
+	total_pages = free_pages = dirty_pages = isolated_blocks = 0;
 	/* The same sequence of calls makes the same choices on every heap. */
 	scramble_state = 0x9e3779b97f4a7c15UL;
 	return 0;
 }
 
+/*
+ * The list of a chunk below a pageblock, by [heap_grouping][its block's
+ * pb_type byte]: one load on the free fast path, isolation included.
+ */
+static const uint8_t small_list[2][PB_VALUES] = {
+	{LIST_BLOCK, LIST_BLOCK, LIST_BLOCK, LIST_BLOCK, LIST_ISOLATE,
+	 LIST_ISOLATE, LIST_ISOLATE, LIST_ISOLATE},
+	{LIST_UNMOVABLE, LIST_UNMOVABLE, LIST_GUEST, LIST_UNMOVABLE,
+	 LIST_ISOLATE, LIST_ISOLATE, LIST_ISOLATE, LIST_ISOLATE},
+};
+
+/*
+ * The list a free chunk belongs on: a chunk of a pageblock or more is never
+ * in an isolated block (free_chunk()).
+ */
 static __always_inline unsigned int list_for(unsigned long mfn,
 					     unsigned int order)
 {
-	if (!heap_grouping || order >= PAGEBLOCK_ORDER)
+	if (order >= PAGEBLOCK_ORDER)
 		return LIST_BLOCK;
-	return pb_type[mfn >> PAGEBLOCK_ORDER] == PB_GUEST ? LIST_GUEST
-							   : LIST_UNMOVABLE;
+	return small_list[heap_grouping][pb_type[mfn >> PAGEBLOCK_ORDER]];
 }
 
 /* Mark n pageblocks from pageblock pb as of type t. */
@@ -106,12 +121,27 @@ static __always_inline uint8_t *top_byte(struct page_info *pg)
 	return (uint8_t *)&pg->count_info + 7;
 }
 
+/* first_dirty of the part of a chunk from off on, 2^order frames long. */
+static uint32_t part_dirty(uint32_t first_dirty, unsigned long off,
+			   unsigned int order)
+{
+	if (first_dirty == NO_DIRTY)
+		return NO_DIRTY;
+	if (first_dirty <= off)
+		return 0;
+	return first_dirty - off < (1UL << order)
+		       ? (uint32_t)(first_dirty - off)
+		       : NO_DIRTY;
+}
+
 /*
- * File the free chunk [mfn, mfn + 2^order), merging it with free buddies.
- * first_dirty is relative to mfn.
+ * File the free chunk [mfn, mfn + 2^order), merging it with free buddies
+ * up to order cap at most. first_dirty is relative to mfn.
  */
-static void free_chunk(unsigned long mfn, unsigned int order,
-		       uint32_t first_dirty)
+static __always_inline void merge_and_file(unsigned long mfn,
+					   unsigned int order,
+					   uint32_t first_dirty,
+					   unsigned int cap)
 {
 	unsigned int z = zone_of(mfn), zmax = zone_max_order(z);
 	unsigned long limit = max_page, half = 1UL << order;
@@ -123,6 +153,8 @@ static void free_chunk(unsigned long mfn, unsigned int order,
 	 */
 	unsigned long dirty = mfn + first_dirty;
 
+	if (zmax > cap)
+		zmax = cap;
 	while (order < zmax) {
 		unsigned long b = mfn ^ half, info, bdirty;
 		struct page_info *bp = frame_table + b;
@@ -161,6 +193,73 @@ static void free_chunk(unsigned long mfn, unsigned int order,
 		       dirty - mfn < half ? (uint32_t)(dirty - mfn) : NO_DIRTY);
 }
 
+/*
+ * free_chunk() while some pageblock is isolated. A chunk of a block or
+ * more of which a block is isolated is filed a block at a time, an
+ * isolated one as its two halves; a chunk in an isolated block merges
+ * only within its half block.
+ */
+static __attribute__((noinline)) void
+free_chunk_isolated(unsigned long mfn, unsigned int order, uint32_t first_dirty)
+{
+	unsigned long pb = mfn >> PAGEBLOCK_ORDER, n, i;
+
+	if (order < PAGEBLOCK_ORDER) {
+		merge_and_file(mfn, order, first_dirty,
+			       pb_type[pb] & PB_ISOLATED ? PAGEBLOCK_ORDER - 1
+							 : MAX_ORDER);
+		return;
+	}
+	n = 1UL << (order - PAGEBLOCK_ORDER);
+	for (i = 0; i < n && !(pb_type[pb + i] & PB_ISOLATED); i++)
+		;
+	if (i == n) {
+		merge_and_file(mfn, order, first_dirty, MAX_ORDER);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned long off = i << PAGEBLOCK_ORDER;
+		unsigned int o = pb_type[pb + i] & PB_ISOLATED
+					 ? PAGEBLOCK_ORDER - 1
+					 : PAGEBLOCK_ORDER;
+
+		for (unsigned long k = off; k < off + PAGEBLOCK_PAGES;
+		     k += 1UL << o)
+			free_chunk_isolated(mfn + k, o,
+					    part_dirty(first_dirty, k, o));
+	}
+}
+
+/*
+ * File the free chunk [mfn, mfn + 2^order), merging it with free buddies.
+ * first_dirty is relative to mfn.
+ *
+ * Isolation (seed 004): a chunk in an isolated pageblock stays below a
+ * pageblock, a wholly free isolated block being its two halves, and goes
+ * on the ISOLATE list. So no chunk of a block or more is isolated, and the
+ * merges from a block up, whose buddies lie in other blocks, never meet
+ * one: isolated and other chunks never merge, and undoing an isolation
+ * finds each block's chunks where it left them, with no test in the merge
+ * loop. Below a pageblock, buddies lie in one block: both isolated or
+ * neither, of the same type. Blocks of differing types never meet in a
+ * merge either: a chunk of a block or more is wholly free, and a wholly
+ * free block has no type.
+ */
+static void free_chunk(unsigned long mfn, unsigned int order,
+		       uint32_t first_dirty)
+{
+	if (unlikely(isolated_blocks))
+		free_chunk_isolated(mfn, order, first_dirty);
+	else
+		merge_and_file(mfn, order, first_dirty, MAX_ORDER);
+}
+
+void heap_file_chunk(unsigned long mfn, unsigned int order,
+		     uint32_t first_dirty)
+{
+	free_chunk(mfn, order, first_dirty);
+}
+
 void heap_add_range(mfn_t start, mfn_t end)
 {
 	unsigned long s = mfn_x(start), e = mfn_x(end);
@@ -170,12 +269,8 @@ void heap_add_range(mfn_t start, mfn_t end)
 	if (!s)
 		s = 1; /* frame 0 would be its own zone; nobody wants it */
 	while (s < e) {
-		unsigned int order = s ? __builtin_ctzl(s) : MAX_ORDER;
+		unsigned int order = aligned_order(s, e - s);
 
-		if (order > MAX_ORDER)
-			order = MAX_ORDER;
-		while ((1UL << order) > e - s)
-			order--;
 		for (unsigned long i = 0; i < (1UL << order); i++)
 			frame_table[s + i].count_info = PGC_need_scrub;
 		if (order < PAGEBLOCK_ORDER &&
@@ -503,6 +598,11 @@ static __always_inline void claim_frames(unsigned long mfn, unsigned long nr,
 	free_pages -= nr;
 }
 
+void heap_claim_frames(unsigned long mfn, unsigned long nr)
+{
+	claim_frames(mfn, nr, 0);
+}
+
 /* Any allocation: a chunk of 2^order frames marked in use, or NIL. */
 static unsigned long alloc_heap(unsigned int order, unsigned int memflags,
 				unsigned int list)
@@ -559,12 +659,8 @@ static void release_frames(unsigned long mfn, unsigned long nr, bool dirty)
 static void free_frames(unsigned long mfn, unsigned long nr, bool dirty)
 {
 	while (nr) {
-		unsigned int order = __builtin_ctzl(mfn);
+		unsigned int order = aligned_order(mfn, nr);
 
-		if (order > MAX_ORDER)
-			order = MAX_ORDER;
-		while ((1UL << order) > nr)
-			order--;
 		free_chunk(mfn, order, dirty ? 0 : NO_DIRTY);
 		mfn += 1UL << order;
 		nr -= 1UL << order;
@@ -943,11 +1039,9 @@ struct page_info *alloc_contig_pages(unsigned long nr, unsigned long align,
 	claim_frames(m, nr, memflags);
 	/* The tail was never claimed: file it straight back, as it was. */
 	for (tail = m + nr; tail < m + (1UL << order);) {
-		unsigned int o = __builtin_ctzl(tail);
+		unsigned int o = aligned_order(tail, m + (1UL << order) - tail);
 		unsigned long off = tail - m;
 
-		while (tail + (1UL << o) > m + (1UL << order))
-			o--;
 		free_chunk(tail, o,
 			   fd == NO_DIRTY ? NO_DIRTY
 			   : fd > off	  ? (uint32_t)(fd - off)

@@ -3,7 +3,9 @@
 #include <mica/arch_mm.h>
 #include <mica/domain.h>
 #include <mica/domain_page.h>
+#include <mica/errno.h>
 #include <mica/selftest.h>
+#include <mica/vmap.h>
 
 #define N 512
 
@@ -195,4 +197,117 @@ SELFTEST(heap, dump_agrees_with_check)
 	ST_CHECK(t, s.largest_order <= MAX_ORDER, "largest order %u",
 		 s.largest_order);
 	ST_CHECK_EQ(t, heap_check(), 0);
+}
+
+/* alloc_contig_range() claims a free 2 MiB block and gives it back. */
+SELFTEST(heap, contig_range_claims_a_block)
+{
+	struct page_info *pg = alloc_domheap_pages(NULL, PAGEBLOCK_ORDER, 0);
+	struct heap_stats s0, s1;
+	unsigned long m;
+
+	if (!pg) {
+		selftest_skip(t, "no free 2 MiB block");
+		return;
+	}
+	m = mfn_of(pg);
+	free_domheap_pages(pg, PAGEBLOCK_ORDER);
+	heap_get_stats(&s0);
+	ST_CHECK_EQ(t, alloc_contig_range(_mfn(m), PAGEBLOCK_PAGES), 0);
+	ST_CHECK_EQ(t, heap_check(), 0);
+	heap_get_stats(&s1);
+	ST_CHECK_EQ(t, s0.free_pages - s1.free_pages, PAGEBLOCK_PAGES);
+	for (unsigned long i = 0; i < PAGEBLOCK_PAGES; i++)
+		if (frame_table[m + i].count_info != PGC_inuse) {
+			ST_CHECK(t, false, "mfn %#lx: count_info %#lx", m + i,
+				 frame_table[m + i].count_info);
+			break;
+		}
+	/* A second claim of it, or of a frame in it, is refused. */
+	ST_CHECK_EQ(t, alloc_contig_range(_mfn(m + 7), 1), -EBUSY);
+	free_contig_range(_mfn(m), PAGEBLOCK_PAGES);
+	heap_get_stats(&s1);
+	ST_CHECK_EQ(t, s1.free_pages, s0.free_pages);
+	ST_CHECK_EQ(t, s1.free_blocks, s0.free_blocks);
+	ST_CHECK_EQ(t, heap_check(), 0);
+}
+
+/*
+ * A claim of a vmalloc() frame moves the page to another frame on the
+ * real page tables: same address, same content.
+ */
+SELFTEST(heap, contig_range_moves_vmalloc)
+{
+	uint64_t *v = vmalloc(2 * PAGE_SIZE);
+	unsigned long m, now;
+
+	if (!v) {
+		selftest_error(t, "vmalloc failed");
+		return;
+	}
+	for (unsigned long i = 0; i < 2 * PAGE_SIZE / 8; i++)
+		v[i] = i * 0x9e3779b97f4a7c15UL;
+	m = mfn_x(vmap_to_mfn(v + PAGE_SIZE / 8));
+	ST_CHECK(t, vmap_can_move(_mfn(m)), "mfn %#lx cannot move", m);
+	ST_CHECK_EQ(t, alloc_contig_range(_mfn(m), 1), 0);
+	now = mfn_x(vmap_to_mfn(v + PAGE_SIZE / 8));
+	ST_CHECK(t, now != m, "the page still maps mfn %#lx", m);
+	ST_CHECK(t, vmap_mfn_to_va(_mfn(now)) == v + PAGE_SIZE / 8,
+		 "mfn %#lx maps back to %p", now, vmap_mfn_to_va(_mfn(now)));
+	for (unsigned long i = 0; i < 2 * PAGE_SIZE / 8; i++)
+		if (v[i] != i * 0x9e3779b97f4a7c15UL) {
+			ST_CHECK(t, false, "word %lu lost in the move", i);
+			break;
+		}
+	ST_CHECK_EQ(t, frame_table[m].count_info, PGC_inuse);
+	ST_CHECK_EQ(t, vmap_check(), 0);
+	ST_CHECK_EQ(t, heap_check(), 0);
+	free_contig_range(_mfn(m), 1);
+	vfree(v);
+	ST_CHECK_EQ(t, heap_check(), 0);
+}
+
+/* Mica's own frames do not move: the claim changes nothing. */
+SELFTEST(heap, contig_range_refuses_unmovable)
+{
+	void *x = alloc_xenheap_pages(0, 0);
+	struct heap_stats s0, s1;
+	unsigned long m;
+
+	if (!x) {
+		selftest_error(t, "no memory");
+		return;
+	}
+	m = arch_virt_to_mfn(x);
+	heap_get_stats(&s0);
+	ST_CHECK_EQ(t, alloc_contig_range(_mfn(m), 1), -EBUSY);
+	ST_CHECK_EQ(t,
+		    alloc_contig_range(_mfn(m & ~(PAGEBLOCK_PAGES - 1)),
+				       PAGEBLOCK_PAGES),
+		    -EBUSY);
+	/* The kernel image is none of the heap's. */
+	ST_CHECK_EQ(t, alloc_contig_range(_mfn(0), 1), -EBUSY);
+	ST_CHECK_EQ(t, alloc_contig_range(_mfn(max_page), 1), -EINVAL);
+	heap_get_stats(&s1);
+	ST_CHECK_EQ(t, s1.free_pages, s0.free_pages);
+	ST_CHECK_EQ(t, s1.largest_order, s0.largest_order);
+	free_xenheap_pages(x, 0);
+	ST_CHECK_EQ(t, heap_check(), 0);
+}
+
+/* The block map agrees with the free lists on the wholly free blocks. */
+SELFTEST(heap, block_map_agrees_with_stats)
+{
+	char map[64];
+	unsigned long b = 0, n, free_blocks = 0;
+	struct heap_stats s;
+
+	while ((n = heap_block_map(map, b, ARRAY_SIZE(map)))) {
+		for (unsigned long i = 0; i < n; i++)
+			free_blocks += map[i] == HEAP_BLOCK_FREE;
+		b += n;
+	}
+	heap_get_stats(&s);
+	ST_CHECK_EQ(t, free_blocks, s.free_blocks);
+	ST_CHECK_EQ(t, b, (max_page + PAGEBLOCK_PAGES - 1) / PAGEBLOCK_PAGES);
 }

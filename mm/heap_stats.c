@@ -28,7 +28,7 @@ void heap_get_stats(struct heap_stats *s)
 							    PAGEBLOCK_ORDER);
 				}
 	for (unsigned long b = 0; b < (max_page >> PAGEBLOCK_ORDER); b++) {
-		switch (pb_type[b]) {
+		switch (pb_type[b] & PB_TYPE_MASK) {
 		case PB_UNMOVABLE:
 			s->blocks_unmovable++;
 			break;
@@ -40,6 +40,102 @@ void heap_get_stats(struct heap_stats *s)
 		}
 	}
 	s->blocks_free = s->free_blocks;
+}
+
+unsigned long heap_chunk_at(unsigned long mfn)
+{
+	/*
+	 * The first free head met going down through mfn's aligned starts
+	 * decides: a chunk holding mfn holds every start between.
+	 */
+	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+		unsigned long h = mfn & ~((1UL << o) - 1);
+		const struct page_info *pg = frame_table + h;
+
+		if (pg->count_info & PGC_free_head)
+			return pg->u.free.order >= o ? h : NIL;
+	}
+	return NIL;
+}
+
+/* Whether an in-use frame is a domain's. */
+static bool guest_frame(const struct page_info *pg)
+{
+	/* v.owner is the owner unless v holds an address instead. */
+	return !(pg->count_info & (PGC_xen_heap | PGC_vmap | PGC_xmalloc)) &&
+	       pg->v.owner;
+}
+
+static char block_of(unsigned long b)
+{
+	unsigned long m = b << PAGEBLOCK_ORDER;
+	unsigned long end = MIN(m + PAGEBLOCK_PAGES, max_page);
+	unsigned long h = heap_chunk_at(m), free = 0;
+	/* Frames past max_page are none of the heap's either. */
+	bool guest = false, mica = false, absent = end < m + PAGEBLOCK_PAGES;
+
+	if (pb_type[b] & PB_ISOLATED)
+		return HEAP_BLOCK_ISOLATED;
+	if (h != NIL) {
+		free = h + (1UL << frame_table[h].u.free.order) - m;
+		m += free;
+	}
+	while (m < end) {
+		const struct page_info *pg = frame_table + m;
+
+		if (pg->count_info & PGC_free_head) {
+			free += 1UL << pg->u.free.order;
+			m += 1UL << pg->u.free.order;
+			continue;
+		}
+		if (!(pg->count_info & PGC_inuse))
+			absent = true; /* not in a chunk, not in use */
+		else if (guest_frame(pg))
+			guest = true;
+		else
+			mica = true;
+		m++;
+	}
+	/* Beside the heap's frames, those it does not hold count as mica's. */
+	if (absent && !free && !guest && !mica)
+		return HEAP_BLOCK_ABSENT;
+	mica |= absent;
+	if (guest)
+		return mica ? HEAP_BLOCK_MIXED : HEAP_BLOCK_GUEST;
+	return mica ? HEAP_BLOCK_UNMOVABLE : HEAP_BLOCK_FREE;
+}
+
+unsigned long heap_block_map(char *map, unsigned long first, unsigned long nr)
+{
+	unsigned long blocks =
+		(max_page + PAGEBLOCK_PAGES - 1) >> PAGEBLOCK_ORDER;
+	unsigned long n = 0;
+
+	for (unsigned long b = first; b < blocks && n < nr; b++)
+		map[n++] = block_of(b);
+	return n;
+}
+
+#define MAP_LINE 64
+
+/* The map, MAP_LINE blocks a line, lines holding none of the heap left out. */
+static void dump_map(void)
+{
+	unsigned long blocks =
+		(max_page + PAGEBLOCK_PAGES - 1) >> PAGEBLOCK_ORDER;
+	char line[MAP_LINE + 1];
+
+	printk(" pageblock map, 2 MiB a character (F free, G guest, U unmovable, M mixed, I isolated, - none of the heap's):\n");
+	for (unsigned long b = 0; b < blocks; b += MAP_LINE) {
+		unsigned long n = heap_block_map(line, b, MAP_LINE), i;
+
+		for (i = 0; i < n && line[i] == HEAP_BLOCK_ABSENT; i++)
+			;
+		if (i == n)
+			continue;
+		line[n] = '\0';
+		printk("heap-map: %lu %s\n", b, line);
+	}
 }
 
 void heap_dump(void)
@@ -76,6 +172,7 @@ void heap_dump(void)
 				printk(" %u:%lu", o, per[o]);
 		printk("\n");
 	}
+	dump_map();
 }
 
 #define CHECK(cond, ...)                                            \
@@ -87,9 +184,76 @@ void heap_dump(void)
 		}                                                   \
 	} while (0)
 
+/*
+ * Whether the chunk at mfn of the order is on the list its pageblocks say:
+ * the isolated list below a block, in an isolated block; otherwise in no
+ * isolated block, and with grouping on the block list from a block up (in
+ * free blocks) and the list of its block's type below.
+ */
+static int check_list(unsigned long mfn, unsigned int order, unsigned int list)
+{
+	unsigned long b = mfn >> PAGEBLOCK_ORDER;
+	uint8_t t = pb_type[b];
+
+	if (list == LIST_ISOLATE) {
+		CHECK(order < PAGEBLOCK_ORDER && (t & PB_ISOLATED),
+		      "chunk %#lx order %u on the isolated list, pageblock type %#x",
+		      mfn, order, t);
+		return 0;
+	}
+	for (unsigned long i = 0; i < (1UL << order); i += PAGEBLOCK_PAGES) {
+		uint8_t ti = pb_type[(mfn + i) >> PAGEBLOCK_ORDER];
+
+		CHECK(!(ti & PB_ISOLATED),
+		      "chunk %#lx order %u on list %u in isolated pageblock %#lx",
+		      mfn, order, list, (mfn + i) >> PAGEBLOCK_ORDER);
+		CHECK(order < PAGEBLOCK_ORDER || ti == PB_FREE,
+		      "free chunk %#lx order %u in pageblock %#lx of type %u",
+		      mfn, order, (mfn + i) >> PAGEBLOCK_ORDER, ti);
+	}
+	if (!heap_grouping) {
+		CHECK(list == LIST_BLOCK, "chunk %#lx order %u on list %u", mfn,
+		      order, list);
+		return 0;
+	}
+	if (order >= PAGEBLOCK_ORDER) {
+		CHECK(list == LIST_BLOCK, "chunk %#lx order %u on list %u", mfn,
+		      order, list);
+		return 0;
+	}
+	CHECK(list == (t == PB_GUEST ? LIST_GUEST : LIST_UNMOVABLE),
+	      "chunk %#lx order %u on list %u in pageblock %#lx of type %u",
+	      mfn, order, list, b, t);
+	return 0;
+}
+
+/* Each pageblock's byte is a type and the flag, counted in isolated_blocks. */
+static int check_blocks(void)
+{
+	unsigned long blocks =
+		(max_page + PAGEBLOCK_PAGES - 1) >> PAGEBLOCK_ORDER;
+	unsigned long isolated = 0;
+
+	for (unsigned long b = 0; b < blocks; b++) {
+		CHECK((pb_type[b] & PB_TYPE_MASK) <= PB_GUEST &&
+			      pb_type[b] < PB_VALUES,
+		      "pageblock %#lx: type byte %#x", b, pb_type[b]);
+		if (pb_type[b] & PB_ISOLATED)
+			isolated++;
+	}
+	CHECK(isolated == isolated_blocks,
+	      "%lu pageblocks isolated, the counter says %lu", isolated,
+	      isolated_blocks);
+	return 0;
+}
+
 int heap_check(void)
 {
 	unsigned long free_seen = 0, dirty_seen = 0;
+	int rc = check_blocks();
+
+	if (rc)
+		return rc;
 
 	for (unsigned int list = 0; list < NR_LISTS; list++)
 		for (unsigned int z = 0; z < NR_ZONES; z++)
@@ -130,12 +294,9 @@ int heap_check(void)
 						       : pg->prev) == prev,
 					      "chunk %#lx: broken back link",
 					      m);
-					if (heap_grouping)
-						CHECK(o >= PAGEBLOCK_ORDER
-							      ? list == LIST_BLOCK
-							      : list != LIST_BLOCK,
-						      "chunk %#lx order %u on list %u",
-						      m, o, list);
+					rc = check_list(m, o, list);
+					if (rc)
+						return rc;
 					/* Clean chunks first, dirty ones after. */
 					if (pg->u.free.first_dirty != NO_DIRTY)
 						seen_dirty = true;
@@ -163,8 +324,14 @@ int heap_check(void)
 								      .first_dirty);
 						}
 					}
-					/* A free buddy of the same order should have merged. */
-					if (o < zone_max_order(z)) {
+					/*
+					 * A free buddy of the same order should
+					 * have merged, but for the halves of an
+					 * isolated block.
+					 */
+					if (o < zone_max_order(z) &&
+					    (list != LIST_ISOLATE ||
+					     o < PAGEBLOCK_ORDER - 1)) {
 						unsigned long b = m ^ n;
 
 						CHECK(b >= max_page ||

@@ -767,6 +767,43 @@ void arch_vmap_unmap(unsigned long va, unsigned long nr)
 	}
 }
 
+int arch_vmap_move(unsigned long va, mfn_t mfn)
+{
+	uint64_t *e3 = vmap_l3e(va), *e2, *l1 = NULL, *e;
+	unsigned long nr = 1, irq = local_save_flags();
+
+	ASSERT(*e3 & _PAGE_PRESENT);
+	e2 = table_map(*e3) + slot(va, 2);
+	ASSERT(*e2 & _PAGE_PRESENT);
+	if (*e2 & _PAGE_PSE) {
+		ASSERT(IS_ALIGNED(va, 1UL << L2_PAGE_SHIFT) &&
+		       IS_ALIGNED(mfn_x(mfn), PT_ENTRIES));
+		e = e2;
+		nr = PT_ENTRIES;
+	} else {
+		l1 = table_map(*e2);
+		e = l1 + slot(va, 1);
+		ASSERT(*e & _PAGE_PRESENT);
+	}
+	/* No interrupt may write the page between the copy and the switch. */
+	local_irq_disable();
+	for (unsigned long i = 0; i < nr; i++) {
+		void *to = map_domain_page(mfn_add(mfn, i));
+
+		memcpy(to, (const void *)(va + (i << PAGE_SHIFT)), PAGE_SIZE);
+		unmap_domain_page(to);
+	}
+	*e = mfn_to_maddr(mfn) | (*e & ~PADDR_MASK);
+	/* One CPU: its TLB is the only one holding the old frame. */
+	invlpg((void *)va);
+	if (irq & X86_EFLAGS_IF)
+		local_irq_enable();
+	if (l1)
+		unmap_domain_page(l1);
+	unmap_domain_page(e2);
+	return 0;
+}
+
 mfn_t arch_vmap_lookup(unsigned long va, unsigned int *level)
 {
 	uint64_t e = paging_lookup_in(l4, va, level);

@@ -717,6 +717,68 @@ void *vmap_mfn_to_va(mfn_t mfn)
 	return (void *)pg->v.vmap_va;
 }
 
+bool vmap_can_move(mfn_t mfn)
+{
+	unsigned long sp = (unsigned long)__builtin_frame_address(0), va;
+	const struct page_info *pg;
+	unsigned int level;
+
+	if (!mfn_valid(mfn))
+		return false;
+	pg = mfn_to_page(mfn);
+	if (pg->count_info != (PGC_inuse | PGC_vmap))
+		return false;
+	va = pg->v.vmap_va;
+	if (!in_area(va) || !mfn_eq(arch_vmap_lookup(va, &level), mfn))
+		return false;
+	/* The stack this runs on lies within STACK_SIZE of its frame. */
+	return va + PAGE_SIZE <= sp - STACK_SIZE || va >= sp + STACK_SIZE;
+}
+
+int vmap_move_frame(mfn_t mfn)
+{
+	struct page_info *old = mfn_to_page(mfn), *pg;
+	unsigned long va = old->v.vmap_va;
+	unsigned int level;
+	int rc;
+
+	if (!vmap_can_move(mfn))
+		return -EBUSY;
+	arch_vmap_lookup(va, &level);
+	if (level == 2) {
+		unsigned long base = ROUNDDOWN(va, SZ_2M);
+		struct page_info *head = old - ((va - base) >> PAGE_SHIFT);
+
+		pg = alloc_domheap_pages(NULL, PAGEBLOCK_ORDER, MEMF_no_scrub);
+		if (pg && !arch_vmap_move(base, page_to_mfn(pg))) {
+			for (unsigned long i = 0; i < PAGES_2M; i++) {
+				own(pg + i, base + (i << PAGE_SHIFT));
+				disown(head + i);
+			}
+			free_domheap_pages(head, PAGEBLOCK_ORDER);
+			return 0;
+		}
+		if (pg)
+			free_domheap_pages(pg, PAGEBLOCK_ORDER);
+		/* No 2 MiB chunk: this frame alone, in a 4 KiB page. */
+		rc = arch_vmap_split_2m(base);
+		if (rc)
+			return rc;
+	}
+	pg = alloc_domheap_pages(NULL, 0, MEMF_no_scrub);
+	if (!pg)
+		return -ENOMEM;
+	rc = arch_vmap_move(va, page_to_mfn(pg));
+	if (rc) {
+		free_domheap_pages(pg, 0);
+		return rc;
+	}
+	own(pg, va);
+	disown(old);
+	free_domheap_pages(old, 0);
+	return 0;
+}
+
 bool vmap_describe(unsigned long va, struct vmap_where *w)
 {
 	unsigned long idx;

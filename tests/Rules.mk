@@ -37,7 +37,8 @@ ht-bins := $(addprefix $(HT)/test_,$(ht-tests))
 # Tests built on the mm/ host library (Makefile: `make host`).
 ht-mm-tests := $(patsubst tests/host/test_%.c,%,$(wildcard tests/host/test_heap.c \
 	tests/host/test_xmalloc.c tests/host/test_vmap.c tests/host/test_xvmalloc.c \
-	tests/host/test_pv_mm.c tests/host/test_memory_op.c))
+	tests/host/test_pv_mm.c tests/host/test_memory_op.c \
+	tests/host/test_contig_range.c))
 ht-mm-bins := $(addprefix $(HT)/test_,$(ht-mm-tests))
 
 $(HT)/%.o: %.c
@@ -90,6 +91,9 @@ $(ht-mm-bins): $(HT)/test_%: $(HT)/tests/host/test_%.o $(BUILD)/host/libmica-mm-
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOST_CC) $(HT_CFLAGS) -o $@ $(filter %.o,$^) \
 		$(BUILD)/host/libmica-mm-debug.a -lcmocka
+
+# The contiguous-range test looks at the heap's pageblocks and lists.
+$(HT)/tests/host/test_contig_range.o: HT_CFLAGS += -Imm
 
 # The page-type audit (tests/host/pv_mm_check.c), shared with the fuzzer.
 $(HT)/tests/host/pv_mm_check.o: HT_CFLAGS += -DMICA_DEBUG

@@ -72,6 +72,17 @@ int arch_vmap_split_2m(unsigned long va);
 void arch_vmap_unmap(unsigned long va, unsigned long nr);
 
 /*
+ * Move what the present mapping at va shows to other frames: copy the frame
+ * it maps to mfn (a 4 KiB page), or its 512 frames to the 512 from mfn
+ * (a 2 MiB page: va its start, mfn 512-aligned), then point the mapping
+ * there, its level and attributes kept. Nothing can write the page between
+ * the copy and the switch (interrupts are off), so no write is lost. The
+ * old frames are the caller's again. Returns 0, or -ENOMEM with nothing
+ * changed (on the host, the kernel refused the mmap).
+ */
+int arch_vmap_move(unsigned long va, mfn_t mfn);
+
+/*
  * The frame mapped at va and the level of its mapping (1: a 4 KiB page,
  * 2: a 2 MiB page), or INVALID_MFN and level 0 when va is unmapped.
  */

@@ -230,6 +230,60 @@ void free_contig_pages(struct page_info *pg, unsigned long nr);
 int assign_pages(struct domain *d, struct page_info *pg, unsigned int order,
 		 unsigned int memflags);
 
+/*
+ * ---- a given physical range on demand (mm/contig.c; docs/contig-range.md) ----
+ *
+ * alloc_contig_range(start, nr) claims exactly the frames [start, start +
+ * nr), as a device window needs them, working at 2 MiB pageblock
+ * granularity (seed 004):
+ *  - any start and nr: the pageblocks covering the range are isolated
+ *    while it works, and only the frames of the range itself must be free
+ *    or movable; the rest of those blocks is left as it is. -EINVAL for
+ *    nr 0 or a range reaching beyond max_page;
+ *  - it fails early, -EBUSY with nothing changed, when the range holds a
+ *    frame that cannot move: one the heap was never given (holes, the
+ *    image, the boot allocator's: mica's own structures), a domain's, a
+ *    xenheap or xmalloc frame, a page table, a frame owned by nobody
+ *    (alloc_domheap_pages(NULL), an earlier claim's), or one of the blocks
+ *    is isolated already (a claim in progress, heap_isolate_range());
+ *  - it moves what can move: free chunks are taken off the free lists, and
+ *    vmalloc() frames are copied to frames outside the range and their
+ *    vmap address remapped (vmap_move_frame()), content and address kept;
+ *  - -ENOMEM when no frame outside is left to move a vmalloc() frame to:
+ *    the isolation is undone exactly, each block back to its type and its
+ *    free chunks where they belong, and nothing is claimed; the frames
+ *    moved before it stay moved (at the same addresses), and a 2 MiB
+ *    vmalloc mapping split to move one of its frames stays split;
+ *  - on success the caller owns [start, start + nr): in use, owned by
+ *    nobody, scrubbed, as alloc_contig_pages() hands frames out. A block
+ *    that was wholly free takes the unmovable type; the others keep theirs.
+ *    free_contig_range(start, nr) gives the frames back (dirty: the device
+ *    wrote them), each on its block's lists, so that a block the claim
+ *    left free elsewhere is free again once all of it is back.
+ * It takes time linear in the range. One CPU at a time, not from interrupt
+ * context, nor on a vmalloc()'d stack inside the range (such frames are
+ * not movable while they are in use).
+ */
+int alloc_contig_range(mfn_t start, unsigned long nr);
+/* Every frame must be a claim's, in use and owned by nobody (panics). */
+void free_contig_range(mfn_t start, unsigned long nr);
+
+/*
+ * The isolation alloc_contig_range() works with, for callers that need a
+ * range kept free of new allocations a while, and for tests: the
+ * pageblocks covering [start, start + nr) take no allocation until
+ * heap_unisolate_range(). Each keeps its type beside the isolation flag;
+ * their free chunks go on the isolated lists, split at the boundaries of
+ * the isolated blocks, and frames freed into them join those, so that
+ * nothing is lost or merged across. Frames in use may stay (nothing is
+ * checked). -EINVAL as above, -EBUSY with nothing changed when a block is
+ * isolated already. heap_unisolate_range() takes the same blocks back
+ * (they must all be isolated: panics otherwise), files their free chunks
+ * where they belong, merged with their neighbours.
+ */
+int heap_isolate_range(mfn_t start, unsigned long nr);
+void heap_unisolate_range(mfn_t start, unsigned long nr);
+
 /* Scrub up to budget dirty free pages; returns how many it scrubbed. */
 unsigned long heap_scrub_some(unsigned long budget);
 
@@ -253,9 +307,29 @@ struct heap_stats {
 };
 
 void heap_get_stats(struct heap_stats *s);
+
+/*
+ * A map of the heap, one character per 2 MiB pageblock, by what its frames
+ * hold now (not by its type); heap_dump() prints it, and docs/contig-range.md
+ * describes the lines.
+ */
+enum heap_block {
+	HEAP_BLOCK_ABSENT = '-',    /* no frame of it is the heap's */
+	HEAP_BLOCK_FREE = 'F',	    /* every frame free */
+	HEAP_BLOCK_GUEST = 'G',	    /* domains' frames, and free ones */
+	HEAP_BLOCK_UNMOVABLE = 'U', /* mica's or the heap's absent frames */
+	HEAP_BLOCK_MIXED = 'M',	    /* both a domain's and mica's */
+	HEAP_BLOCK_ISOLATED = 'I',  /* isolated, whatever it holds */
+};
+/*
+ * Fill map[0..n) with the blocks from block first on (first * 512 is its
+ * mfn), n at most nr, stopping at the heap's end; returns n.
+ */
+unsigned long heap_block_map(char *map, unsigned long first, unsigned long nr);
 /* Free frames: heap_get_stats()'s free_pages, without the walk. */
 unsigned long heap_free_pages(void);
-void heap_dump(void); /* printk: zones, orders, pageblocks, largest chunk */
+/* printk: zones, orders, pageblocks, largest chunk, the block map */
+void heap_dump(void);
 
 /*
  * Walk every free chunk and check the heap's invariants (aligned, on the

@@ -106,6 +106,27 @@ static inline struct page_info *vmap_to_page(const void *va)
  */
 void *vmap_mfn_to_va(mfn_t mfn);
 
+/*
+ * vmalloc() memory is virtually, not physically, placed: its frames may
+ * move (alloc_contig_range()), its addresses stay. Whoever keeps a frame
+ * number must own the frame (vmap(), alloc_domheap_pages()).
+ *
+ * vmap_can_move(mfn): whether mfn is a vmalloc() frame mapped at its
+ * address that may move now: not one of the stack this CPU runs on, whose
+ * latest writes a copy could miss.
+ *
+ * vmap_move_frame(mfn) moves such a frame to one the heap hands out now
+ * (the caller has isolated mfn's pageblock, so that it is another's),
+ * copying it and remapping its address (arch_vmap_move()); the old frame
+ * goes back to the heap, dirty. A frame of a 2 MiB mapping moves with the
+ * 511 others to an order-9 chunk when the heap has one; else the mapping
+ * is split to 4 KiB pages and the frame moves alone. 0, -EBUSY for a frame
+ * that cannot move, or -ENOMEM with nothing moved (a split already made
+ * stays, mapping the same frames).
+ */
+bool vmap_can_move(mfn_t mfn);
+int vmap_move_frame(mfn_t mfn);
+
 /* What an address in the vmap area is, for the fault report and tests. */
 enum vmap_place {
 	VMAP_OUTSIDE,	  /* not in the vmap area */

@@ -9,8 +9,9 @@
  * zero, so every input means something). Operations: xenheap, domheap and
  * exact-length allocations and frees with every flag, partial domheap
  * frees, assign_pages, domain_relinquish_memory, max_pages changes,
- * heap_scrub_some, writes into owned memory, scramble toggles, and a fresh
- * machine.
+ * heap_scrub_some, writes into owned memory, scramble toggles, claims of
+ * given ranges (alloc_contig_range) and their release, isolating and
+ * un-isolating pageblocks, and a fresh machine.
  *
  * A shadow model knows the state and the contents of every frame. After
  * every step it must agree with the heap: heap_check() passes, counters
@@ -19,8 +20,12 @@
  * more than max_pages; memory comes out scrubbed (zero with MEMF_zero, a
  * domain's old data at most with MEMF_no_scrub); a refused request
  * changes nothing, and a request is refused only when the model shows that
- * no naturally aligned free block could serve it. Freeing everything
- * restores the initial free lists exactly.
+ * no naturally aligned free block outside the isolated pageblocks could
+ * serve it. Nothing is ever allocated from an isolated block. A range
+ * claim succeeds exactly when every frame of it is free and none of its
+ * blocks is isolated, and hands out exactly those frames, scrubbed; a
+ * refused one changes nothing. Freeing everything (isolations undone
+ * first) restores the initial free lists exactly.
  *
  * Grouping is chosen per machine, before its memory is added: the heap
  * files chunks by it, so switching it with chunks filed is unsupported.
@@ -68,7 +73,7 @@ struct mrange {
 static struct mrange mr[MAX_RANGES];
 static unsigned int nr_mr;
 
-enum { S_FREE, S_XEN, S_ANON, S_CONTIG, S_DOM /* + domain index */ };
+enum { S_FREE, S_XEN, S_ANON, S_CONTIG, S_RANGE, S_DOM /* + domain index */ };
 static uint8_t fstate[MAX_HEAP_FRAMES];
 
 /*
@@ -83,7 +88,7 @@ static uint32_t next_seed;
 static unsigned long m_total, m_free;
 
 /* What the program owns: one record per allocation (or per piece of one). */
-enum { K_XEN, K_DOM, K_CONTIG };
+enum { K_XEN, K_DOM, K_CONTIG, K_RANGE };
 struct unit {
 	unsigned long mfn, nr;
 	uint8_t kind, order, dom;
@@ -96,6 +101,24 @@ static unsigned long dom_pages[NR_DOMS];
 
 static struct heap_stats initial;
 static unsigned int check_every;
+
+/* Isolated ranges: their pageblocks never overlap (the heap refuses). */
+#define MAX_ISO 8
+static struct {
+	unsigned long start, nr;
+} iso[MAX_ISO];
+static unsigned int nr_iso;
+
+static bool isolated(unsigned long mfn)
+{
+	unsigned long b = mfn >> PAGEBLOCK_ORDER;
+
+	for (unsigned int i = 0; i < nr_iso; i++)
+		if (b >= iso[i].start >> PAGEBLOCK_ORDER &&
+		    b <= (iso[i].start + iso[i].nr - 1) >> PAGEBLOCK_ORDER)
+			return true;
+	return false;
+}
 
 static const unsigned long max_pages_choice[] = {
 	0, 1, 2, 5, 16, 100, 511, 512, 1000, 4096, 20000, ~0UL,
@@ -227,7 +250,9 @@ static bool block_free(unsigned int order, unsigned long limit)
 		while (s + n <= e) {
 			unsigned long base = mr[r].base + s - mr[r].start, j;
 
-			for (j = n; j && fstate[base + j - 1] == S_FREE; j--)
+			for (j = n; j && fstate[base + j - 1] == S_FREE &&
+				    !isolated(s + j - 1);
+			     j--)
 				;
 			if (!j)
 				return true;
@@ -290,6 +315,9 @@ static void check_taken(const char *what, unsigned long mfn, unsigned long nr,
 		REQUIRE(fstate[k] == S_FREE,
 			"%s: mfn %#lx handed out twice (state %u)", what,
 			mfn + i, fstate[k]);
+		REQUIRE(!isolated(mfn + i),
+			"%s: mfn %#lx handed out of an isolated pageblock",
+			what, mfn + i);
 		REQUIRE((pg->count_info & PGC_inuse) &&
 				!(pg->count_info &
 				  (PGC_free_head | PGC_need_scrub)),
@@ -620,6 +648,127 @@ static void op_contig_free(void)
 	model_free(u.mfn, u.nr, false);
 }
 
+/*
+ * A range to claim or isolate: mostly inside the heap's frames, now and
+ * then aligned to pageblocks, across a hole, or reaching past max_page.
+ */
+static void pick_range(unsigned long *start, unsigned long *nr)
+{
+	unsigned int b = u8();
+	struct mrange *r = &mr[u8() % (nr_mr ? nr_mr : 1)];
+
+	*nr = b & 0x80 ? 1 + u8() % 8 : 1 + u16() % 1536;
+	*start = nr_mr ? r->start + (u16() % (r->end - r->start)) : u16();
+	if (b & 0x40) {
+		*start &= ~(PAGEBLOCK_PAGES - 1);
+		*nr = (1 + b % 3) * PAGEBLOCK_PAGES;
+	}
+	if ((b & 0x3f) == 1)
+		*nr = 0;
+	if ((b & 0x3f) == 2)
+		*start = max_page - 1 - u8() % 4;
+	if ((b & 0x3f) == 3)
+		*nr = ~0UL - u8();
+}
+
+/* Whether the model says the claim of [s, s + nr) must succeed. */
+static int range_outcome(unsigned long s, unsigned long nr)
+{
+	if (!nr || s >= max_page || nr > max_page - s)
+		return -EINVAL;
+	for (unsigned long m = s; m < s + nr; m++) {
+		long k = fidx(m);
+
+		if (k < 0 || fstate[k] != S_FREE || isolated(m))
+			return -EBUSY;
+	}
+	return 0;
+}
+
+static void op_range_claim(void)
+{
+	unsigned long s, nr;
+	struct heap_stats before;
+	int rc, want;
+
+	pick_range(&s, &nr);
+	want = range_outcome(s, nr);
+	stats(&before);
+	rc = alloc_contig_range(_mfn(s), nr);
+	note("claim [%#lx, +%#lx) -> %d (model %d)", s, nr, rc, want);
+	REQUIRE(rc == want, "alloc_contig_range(%#lx, %lu) returned %d, not %d",
+		s, nr, rc, want);
+	if (rc) {
+		check_refused("range claim", &before);
+		return;
+	}
+	check_taken("range claim", s, nr, 1, 0, &before);
+	for (unsigned long i = 0; i < nr; i++)
+		REQUIRE(frame_table[s + i].count_info == PGC_inuse &&
+				!frame_table[s + i].v.owner,
+			"claimed mfn %#lx: count_info %#lx", s + i,
+			frame_table[s + i].count_info);
+	check_contents("range claim", s, nr, 0, S_RANGE);
+	add_unit(s, nr, K_RANGE, 0, NO_DOM);
+}
+
+static void op_range_free(void)
+{
+	int i = find_unit(K_RANGE, u16());
+	struct unit u;
+
+	if (i < 0)
+		return;
+	u = units[i];
+	note("claim free [%#lx, +%#lx)", u.mfn, u.nr);
+	check_owned(&u);
+	free_contig_range(_mfn(u.mfn), u.nr);
+	drop_unit((unsigned int)i);
+	model_free(u.mfn, u.nr, false);
+}
+
+static void op_isolate(void)
+{
+	unsigned long s, nr, b0, b1;
+	struct heap_stats before;
+	int rc, want = 0;
+
+	pick_range(&s, &nr);
+	if (nr > 4 * PAGEBLOCK_PAGES && nr < max_page)
+		nr = 1 + nr % (4 * PAGEBLOCK_PAGES);
+	if (!nr || s >= max_page || nr > max_page - s) {
+		want = -EINVAL;
+	} else {
+		b0 = s >> PAGEBLOCK_ORDER;
+		b1 = (s + nr - 1) >> PAGEBLOCK_ORDER;
+		for (unsigned long b = b0; b <= b1 && !want; b++)
+			if (isolated(b << PAGEBLOCK_ORDER))
+				want = -EBUSY;
+		if (!want && nr_iso == MAX_ISO)
+			return;
+	}
+	stats(&before);
+	rc = heap_isolate_range(_mfn(s), nr);
+	note("isolate [%#lx, +%#lx) -> %d (model %d)", s, nr, rc, want);
+	REQUIRE(rc == want, "heap_isolate_range(%#lx, %lu) returned %d, not %d",
+		s, nr, rc, want);
+	if (rc) {
+		check_refused("isolation", &before);
+		return;
+	}
+	stats(&before);
+	REQUIRE(before.free_pages == m_free, "isolating changed free pages");
+	iso[nr_iso].start = s;
+	iso[nr_iso++].nr = nr;
+}
+
+static void unisolate(unsigned int i)
+{
+	note("unisolate [%#lx, +%#lx)", iso[i].start, iso[i].nr);
+	heap_unisolate_range(_mfn(iso[i].start), iso[i].nr);
+	iso[i] = iso[--nr_iso];
+}
+
 static void relinquish(unsigned int di)
 {
 	unsigned long n;
@@ -836,6 +985,7 @@ static void new_machine(void)
 	memset(fcontent, C_ZERO, m_total * sizeof(fcontent[0]));
 	m_free = m_total;
 	nr_units = 0;
+	nr_iso = 0;
 	rc = host_machine_init_ranges(nr_frames, r, n);
 	note("machine %lu frames, %u ranges, %lu pages, grouping %d scramble %d -> %d",
 	     nr_frames, n, m_total, heap_grouping, heap_scramble, rc);
@@ -860,6 +1010,9 @@ static void free_everything(void)
 
 	for (unsigned int i = 0; i < NR_DOMS; i++)
 		relinquish(i);
+	/* Half the isolations undone before the frees, half after. */
+	for (unsigned int i = nr_iso / 2; i--;)
+		unisolate(0);
 	while (nr_units) {
 		struct unit u = units[nr_units - 1];
 
@@ -868,11 +1021,16 @@ static void free_everything(void)
 			free_xenheap_pages(arch_mfn_to_virt(u.mfn), u.order);
 		else if (u.kind == K_DOM)
 			free_domheap_pages(frame_table + u.mfn, u.order);
+		else if (u.kind == K_RANGE)
+			free_contig_range(_mfn(u.mfn), u.nr);
 		else
 			free_contig_pages(frame_table + u.mfn, u.nr);
 		model_free(u.mfn, u.nr, u.kind == K_XEN);
 		nr_units--;
 	}
+	check_all(true);
+	while (nr_iso)
+		unisolate(0);
 	note("freed everything");
 	check_all(true);
 	stats(&s);
@@ -905,7 +1063,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_begin(data, size);
 	new_machine();
 	for (unsigned int step = 1; in_n && step <= MAX_OPS; step++) {
-		switch (u8() % 20) {
+		switch (u8() % 24) {
 		case 0:
 		case 1:
 			op_xen_alloc();
@@ -964,6 +1122,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 18:
 			heap_scramble = !heap_scramble;
 			note("scramble %d", heap_scramble);
+			break;
+		case 19:
+		case 20:
+			op_range_claim();
+			break;
+		case 21:
+			op_range_free();
+			break;
+		case 22:
+			if (nr_iso && (u8() & 1))
+				unisolate(u8() % nr_iso);
+			else
+				op_isolate();
 			break;
 		default:
 			if (u8() & 1) {

@@ -13,14 +13,20 @@
  * vunmap, vunmap_range of any part of an area, reading areas back,
  * vmap_to_mfn and the reverse lookup, vmap_describe of any address,
  * filling the vmap area until it refuses, taking and giving back heap
- * memory (so that allocations fail part-way), and a fresh machine.
+ * memory (so that allocations fail part-way), claims of physical ranges
+ * (alloc_contig_range), which move vmalloc() frames, and their release,
+ * and a fresh machine.
  *
  * A shadow model knows every area, which of its pages are mapped and what
  * they hold. After every step vmap_check() and heap_check() pass and the
  * model agrees with the vmap area: contents, frames, reverse lookups,
  * descriptions. A refused request changes nothing (the heap's free count,
  * the number of areas); freeing everything gives the heap back every page
- * it had and leaves the vmap area without a node of the pool.
+ * it had and leaves the vmap area without a node of the pool. A claim
+ * that succeeds leaves every area's contents and addresses as they were,
+ * none of its pages in the claimed frames; one refused early (-EBUSY)
+ * moves nothing.
+ *
  *
  * FUZZ_VMAP_TRACE=1 prints every operation as it runs.
  */
@@ -66,6 +72,11 @@ static struct page_info *held[NR_HELD];
 static struct page_info *hog[MAX_HOG];
 static unsigned int nr_hog;
 static unsigned long start_free; /* the heap before anything was taken */
+#define MAX_CLAIMS 8
+static struct {
+	unsigned long start, nr;
+} claims[MAX_CLAIMS];
+static unsigned int nr_claims;
 static unsigned long vmap_pages_now;
 
 static unsigned long live_areas(void)
@@ -393,10 +404,111 @@ static void op_free_space(void)
 		"%#lx: in no area, described as place %d", va, w.place);
 }
 
+/* Every mapped page of every area: where it is and what it holds. */
+static void check_every_page(void)
+{
+	for (unsigned int k = 0; k < nr_areas; k++)
+		for (unsigned long i = 0; i < areas[k].pages; i++)
+			check_page(&areas[k], i);
+}
+
+/* The frame of each mapped page, in area order, into out (of max). */
+static unsigned long page_mfns(unsigned long *out, unsigned long max)
+{
+	unsigned long n = 0;
+
+	for (unsigned int k = 0; k < nr_areas; k++)
+		for (unsigned long i = 0; i < areas[k].pages && n < max; i++)
+			out[n++] =
+				mfn_x(vmap_to_mfn(areas[k].va + i * PAGE_SIZE));
+	return n;
+}
+
+/*
+ * Claim a physical range: around a page of a vmalloc() area (its frame,
+ * its 2 MiB block, a few frames about it), or anywhere.
+ */
+static void op_claim(void)
+{
+	static unsigned long before[MAX_AREAS * MAX_PAGES];
+	unsigned long s, nr, n, free0 = heap_free_pages();
+	unsigned int b = u8();
+	int rc;
+
+	if (nr_claims == MAX_CLAIMS)
+		return;
+	if (nr_areas && (b & 3)) {
+		struct sarea *a = &areas[u8() % nr_areas];
+		unsigned long i = u16() % a->pages;
+
+		s = mfn_x(vmap_to_mfn(a->va + i * PAGE_SIZE));
+		if (s == mfn_x(INVALID_MFN))
+			return;
+		nr = 1 + u8() % 4;
+		if ((b & 3) == 2) {
+			s &= ~(PAGEBLOCK_PAGES - 1);
+			nr = PAGEBLOCK_PAGES;
+		} else if ((b & 3) == 3) {
+			s = s > 8 ? s - u8() % 8 : s;
+			nr += u8() % 16;
+		}
+	} else {
+		s = u16() % (max_page + 8);
+		nr = 1 + u16() % 1024;
+	}
+	n = page_mfns(before, ARRAY_SIZE(before));
+	rc = alloc_contig_range(_mfn(s), nr);
+	note("claim [%#lx, +%#lx) -> %d", s, nr, rc);
+	REQUIRE(rc == 0 || rc == -EBUSY || rc == -ENOMEM || rc == -EINVAL,
+		"alloc_contig_range returned %d", rc);
+	check_all();
+	check_every_page();
+	if (rc == -EINVAL) {
+		REQUIRE(s + nr > max_page, "a range inside the heap refused");
+		return;
+	}
+	if (rc == -EBUSY) {
+		/* Refused before anything moved. */
+		REQUIRE(heap_free_pages() == free0,
+			"a refused claim kept memory");
+		{
+			static unsigned long after[MAX_AREAS * MAX_PAGES];
+
+			REQUIRE(page_mfns(after, ARRAY_SIZE(after)) == n &&
+					!memcmp(before, after,
+						n * sizeof(before[0])),
+				"a claim refused early moved a page");
+		}
+		return;
+	}
+	if (rc)
+		return;
+	for (unsigned long m = s; m < s + nr; m++)
+		REQUIRE(frame_table[m].count_info == PGC_inuse &&
+				!frame_table[m].v.owner,
+			"claimed mfn %#lx: count_info %#lx", m,
+			frame_table[m].count_info);
+	claims[nr_claims].start = s;
+	claims[nr_claims++].nr = nr;
+	n = page_mfns(before, ARRAY_SIZE(before));
+	for (unsigned long j = 0; j < n; j++)
+		REQUIRE(before[j] == mfn_x(INVALID_MFN) || before[j] - s >= nr,
+			"a page still maps claimed mfn %#lx", before[j]);
+}
+
+static void unclaim(unsigned int c)
+{
+	note("unclaim [%#lx, +%#lx)", claims[c].start, claims[c].nr);
+	free_contig_range(_mfn(claims[c].start), claims[c].nr);
+	claims[c] = claims[--nr_claims];
+}
+
 /* ---- machines ---- */
 
 static void teardown(void)
 {
+	while (nr_claims)
+		unclaim(0);
 	while (nr_areas) {
 		if (areas[0].vmalloc)
 			vfree(areas[0].va);
@@ -470,7 +582,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	machine();
 	check_all();
 	for (unsigned int ops = 0; in_n && ops < MAX_OPS; ops++) {
-		switch (u8() % 12) {
+		switch (u8() % 14) {
 		case 0:
 		case 1:
 			op_vmalloc(false);
@@ -499,6 +611,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 10:
 			op_unhog();
+			break;
+		case 11:
+			op_claim();
+			break;
+		case 12:
+			if (nr_claims)
+				unclaim(u8() % nr_claims);
 			break;
 		default:
 			if (u8() % 8 == 0) {

@@ -18,6 +18,8 @@
 #include <mica/errno.h>
 #include <mica/host.h>
 
+#include "expect_panic.h"
+
 #define GIB_FRAMES (1UL << 18)
 
 static unsigned long mfn_of(const struct page_info *pg)
@@ -42,19 +44,6 @@ static int teardown(void **state)
 	host_machine_fini();
 	return 0;
 }
-
-/* Expect the next call to panic (a caught bug), then run it. */
-#define EXPECT_PANIC(call, text)                               \
-	do {                                                   \
-		jmp_buf jb;                                    \
-		if (!setjmp(jb)) {                             \
-			host_panic_jmp = &jb;                  \
-			call;                                  \
-			host_panic_jmp = NULL;                 \
-			fail_msg("%s did not panic", #call);   \
-		}                                              \
-		assert_non_null(strstr(host_panic_msg, text)); \
-	} while (0)
 
 static void ascending_after_splits(void **state)
 {

@@ -21,6 +21,8 @@
 #include <mica/host.h>
 #include <mica/vmap.h>
 
+#include "expect_panic.h"
+
 #define GIB_FRAMES (1UL << 18)
 #define DEFAULT_VMAP_PAGES ((VMAP_VIRT_END - VMAP_VIRT_START) >> PAGE_SHIFT)
 #define SZ_2M (1UL << 21)
@@ -49,19 +51,6 @@ static void remachine(unsigned long nr, unsigned long vmap_pages)
 	host_vmap_pages = vmap_pages;
 	assert_int_equal(host_machine_init(nr), 0);
 }
-
-/* Expect the next call to panic (a caught bug), then run it. */
-#define EXPECT_PANIC(call, text)                               \
-	do {                                                   \
-		jmp_buf jb;                                    \
-		if (!setjmp(jb)) {                             \
-			host_panic_jmp = &jb;                  \
-			call;                                  \
-			host_panic_jmp = NULL;                 \
-			fail_msg("%s did not panic", #call);   \
-		}                                              \
-		assert_non_null(strstr(host_panic_msg, text)); \
-	} while (0)
 
 static sigjmp_buf fault_jb;
 

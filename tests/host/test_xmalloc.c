@@ -18,6 +18,8 @@
 #include <mica/host.h>
 #include <mica/xmalloc.h>
 
+#include "expect_panic.h"
+
 #define FRAMES 16384 /* a 64 MiB machine */
 
 static unsigned long start_free;
@@ -44,21 +46,6 @@ static void fresh_machine(void)
 	assert_int_equal(host_machine_init(FRAMES), 0);
 	start_free = heap_free_pages();
 }
-
-/* Expect the next call to panic (a caught bug), then run it. */
-#define EXPECT_PANIC(call, text)                                     \
-	do {                                                         \
-		jmp_buf jb;                                          \
-		if (!setjmp(jb)) {                                   \
-			host_panic_jmp = &jb;                        \
-			call;                                        \
-			host_panic_jmp = NULL;                       \
-			fail_msg("%s did not panic", #call);         \
-		}                                                    \
-		if (!strstr(host_panic_msg, text))                   \
-			fail_msg("panic \"%s\" does not say \"%s\"", \
-				 host_panic_msg, text);              \
-	} while (0)
 
 /* xmalloc_check()'s complaints, caught rather than printed. */
 static char said[1024];

@@ -276,6 +276,33 @@ void arch_vmap_unmap(unsigned long va, unsigned long nr)
 	host_unmap(va, nr);
 }
 
+int arch_vmap_move(unsigned long va, mfn_t mfn)
+{
+	uint64_t *e = top_entry(va), *l1 = NULL;
+	unsigned long old, nr = 1;
+
+	ASSERT(*e);
+	if (*e & PTE_LARGE) {
+		ASSERT(IS_ALIGNED(va, SZ_2M) && IS_ALIGNED(mfn_x(mfn), 512));
+		old = *e >> PAGE_SHIFT;
+		nr = 512;
+	} else {
+		l1 = l1_table(*e);
+		ASSERT(l1[l1_slot(va)]);
+		old = l1[l1_slot(va)] >> PAGE_SHIFT;
+	}
+	memcpy(arch_mfn_to_virt(mfn_x(mfn)), arch_mfn_to_virt(old),
+	       nr << PAGE_SHIFT);
+	/* MAP_FIXED replaces the old frames' mapping in one step. */
+	if (host_map(va, mfn_x(mfn), nr))
+		return -ENOMEM;
+	if (l1)
+		l1[l1_slot(va)] = (mfn_x(mfn) << PAGE_SHIFT) | PTE_PRESENT;
+	else
+		*e = (mfn_x(mfn) << PAGE_SHIFT) | PTE_PRESENT | PTE_LARGE;
+	return 0;
+}
+
 mfn_t arch_vmap_lookup(unsigned long va, unsigned int *level)
 {
 	unsigned long off = va - (unsigned long)vmap_area;
