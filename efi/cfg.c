@@ -79,8 +79,9 @@ static int parse_line(struct cfg *c, const char *s, size_t n,
 		}
 	}
 	if (!eq)
-		return bad(err, line,
-			   "expected key=value (kernel=, cmdline= or module=)");
+		return bad(
+			err, line,
+			"expected key=value (kernel=, cmdline=, module= or test=)");
 	klen = (size_t)(eq - s);
 	val = eq + 1;
 	vlen = n - klen - 1;
@@ -129,8 +130,17 @@ static int parse_line(struct cfg *c, const char *s, size_t n,
 		c->nr_modules++;
 		return 0;
 	}
-	return bad(err, line,
-		   "unknown key: the keys are kernel=, cmdline= and module=");
+	if (klen == 4 && !__builtin_memcmp(s, "test", 4)) {
+		if (vlen != 9 || __builtin_memcmp(val, "stale-key", 9))
+			return bad(
+				err, line,
+				"test= takes only stale-key (for mica's tests)");
+		c->test_stale_key = true;
+		return 0;
+	}
+	return bad(
+		err, line,
+		"unknown key: the keys are kernel=, cmdline=, module= and test=");
 }
 
 int cfg_parse(struct cfg *c, const char *text, size_t len,

@@ -33,6 +33,11 @@ struct cfg {
 	char cmdline[BOOT_CMDLINE_MAX]; /* mica's command line */
 	unsigned int nr_modules;
 	struct cfg_module modules[BOOT_MAX_MODULES];
+	/*
+	 * test=stale-key: the first ExitBootServices() gets a map key that is
+	 * wrong, so that the retry for a stale key runs (scripts/test-efi.sh).
+	 */
+	bool test_stale_key;
 };
 
 struct cfg_error {
@@ -47,6 +52,7 @@ struct cfg_error {
  *     kernel=mica.elf
  *     cmdline=loglvl=debug console=com1,fb
  *     module=guest.elf console=hvc0
+ *     test=stale-key
  *
  * File names are printable ASCII without spaces; '/' is accepted for '\'.
  * Returns 0 with c filled, or -EINVAL with err saying which line is wrong

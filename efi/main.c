@@ -721,6 +721,9 @@ static EFI_STATUS exit_and_start(struct loader *l, struct mbi *m,
 		st = BS->GetMemoryMap(&map_size, map, &key, &dsize, &dver);
 		if (EFI_ERROR(st))
 			break;
+		/* The test of the retry: a key the firmware must refuse. */
+		if (i == 0 && l->cfg->test_stale_key)
+			key ^= 0x5a5a;
 		st = BS->ExitBootServices(l->image, key);
 		l->exit_tried = true;
 		if (st != EFI_INVALID_PARAMETER)

@@ -5,7 +5,7 @@
 # Each guests/<name>/Rules.mk lists its objects (obj-y += file.o); they are
 # linked with the runtime in guests/lib/ at the layout of guests/lib/guest.ld.
 
-GUESTS := hello traps crash mmu memory sched
+GUESTS := hello traps crash mmu memory sched contig superpage desc batch hostile
 
 # A plain static ELF at a high virtual address: -mcmodel=kernel with
 # -fno-pic, as Linux's PV kernels, so that the builder needs no relocation.

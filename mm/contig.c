@@ -2,7 +2,7 @@
 /*
  * A given physical range on demand (seed 004): pageblock isolation,
  * alloc_contig_range() and free_contig_range(). The contract is in
- * include/mica/mm.h, the design in docs/contig.md.
+ * include/mica/mm.h, the design in docs/contig-range.md.
  *
  * Isolation is a flag in each pageblock's pb_type byte beside its type,
  * so that undoing it gives the type back. The chunks of an isolated block

@@ -13,11 +13,17 @@
  * guest's list stops. An extent whose mfn cannot be written back is freed
  * again at once: the guest never learnt of it, so it is neither counted nor
  * kept.
+ *
+ * The reservation ops and exchange give the CPU back between two extents
+ * (two chunks) when hypercall_preempt_check() says so, and continue as
+ * Xen's do (include/mica/hypercall.h): with the extents done as the start
+ * extent in cmd, with exchange's progress in nr_exchanged.
  */
 #include <mica/arch_mm.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
+#include <mica/hypercall.h>
 #include <mica/lib.h>
 #include <mica/m2p.h>
 #include <mica/memory_op.h>
@@ -153,7 +159,18 @@ struct memop {
 	unsigned int order;
 	unsigned int memflags;
 	unsigned long done; /* the start extent, then the extents done */
+	unsigned long start;
+	bool preempted; /* stopped at done to continue later */
 };
+
+/* Whether to stop before extent i: never before the first of this call. */
+static bool preempt(struct memop *a, unsigned long i)
+{
+	if (i == a->start || !hypercall_preempt_check())
+		return false;
+	a->preempted = true;
+	return true;
+}
 
 /*
  * increase_reservation and populate_physmap: each extent allocated, its
@@ -171,9 +188,11 @@ static void allocate_extents(struct memop *a, bool populate)
 		if (populate)
 			n = copy_list(buf, a->list, a->done, want, false);
 		for (k = 0; k < n; k++) {
-			struct page_info *pg = alloc_domheap_pages(
-				a->d, a->order, a->memflags);
+			struct page_info *pg;
 
+			if (preempt(a, a->done + k))
+				break;
+			pg = alloc_domheap_pages(a->d, a->order, a->memflags);
 			if (!pg)
 				break;
 			set_m2p(mfn_x(page_to_mfn(pg)), a->order,
@@ -186,6 +205,9 @@ static void allocate_extents(struct memop *a, bool populate)
 			free_domheap_pages(mfn_to_page(_mfn(buf[e])), a->order);
 		}
 		a->done += told;
+		/* A list that faulted is the end, not a pause. */
+		if (told < k)
+			a->preempted = false;
 		if (told < want)
 			return;
 	}
@@ -217,12 +239,17 @@ static void decrease(struct memop *a)
 		unsigned long want = MIN(a->nr - a->done, BATCH);
 		unsigned long n = copy_list(buf, a->list, a->done, want, false);
 
-		for (unsigned long k = 0; k < n; k++)
+		for (unsigned long k = 0; k < n; k++) {
+			if (preempt(a, a->done + k)) {
+				a->done += k;
+				return;
+			}
 			for (unsigned long j = 0; j < (1UL << a->order); j++)
 				if (remove_page(a->d, buf[k] + j)) {
 					a->done += k;
 					return;
 				}
+		}
 		a->done += n;
 		if (n < want)
 			return;
@@ -233,7 +260,7 @@ static long reservation_op(struct domain *d, unsigned int op,
 			   unsigned long start, unsigned long arg)
 {
 	struct xen_memory_reservation r;
-	struct memop a = {.d = d, .done = start};
+	struct memop a = {.d = d, .done = start, .start = start};
 
 	/* Refused as a whole: no extent done beyond the start. */
 	if (copy_from_guest(&r, arg, sizeof(r)) || r.nr_extents > MAX_EXTENTS ||
@@ -256,6 +283,10 @@ static long reservation_op(struct domain *d, unsigned int op,
 		decrease(&a);
 	else
 		allocate_extents(&a, op == XENMEM_populate_physmap);
+	if (a.preempted)
+		return hypercall_continue(__HYPERVISOR_memory_op,
+					  op | a.done << MEMOP_EXTENT_SHIFT,
+					  arg);
 	return (long)a.done;
 }
 
@@ -313,6 +344,7 @@ struct exchange {
 	/* The input and output extents of a chunk, as orders. */
 	unsigned int in_chunk, out_chunk;
 	unsigned int memflags;
+	bool preempted; /* stopped at nr_exchanged to continue later */
 };
 
 /* Steal chunk i's input frames onto *chain: 0, or -errno. */
@@ -484,11 +516,16 @@ static long exchange_chunks(struct exchange *e)
 	e->memflags = MEMF_no_owner | MEMF_guest |
 		      MEMF_bits(XENMEMF_get_address_bits(x->out.mem_flags));
 	for (i = first; i < x->in.nr_extents >> e->in_chunk; i++) {
+		if (i != first && hypercall_preempt_check()) {
+			e->preempted = true;
+			break;
+		}
 		rc = exchange_chunk(e, i);
 		if (rc)
 			break;
 	}
-	x->nr_exchanged = rc ? i << e->in_chunk : x->in.nr_extents;
+	x->nr_exchanged =
+		rc || e->preempted ? i << e->in_chunk : x->in.nr_extents;
 	return rc;
 }
 
@@ -517,7 +554,10 @@ static long exchange(struct domain *d, unsigned long arg)
 	if (copy_to_guest(
 		    arg + offsetof(struct xen_memory_exchange, nr_exchanged),
 		    &x->nr_exchanged, sizeof(x->nr_exchanged)))
-		rc = -EFAULT;
+		return -EFAULT;
+	if (e.preempted)
+		return hypercall_continue(__HYPERVISOR_memory_op,
+					  XENMEM_exchange, arg);
 	return rc;
 }
 

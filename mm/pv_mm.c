@@ -7,8 +7,11 @@
  * Xen sees the same ones.
  *
  * One CPU at a time; a table's contents are only touched through
- * map_domain_page(). Nothing here preempts: a batch runs to its end or to
- * its first error.
+ * map_domain_page(). A batch runs to its end, to its first error, or until
+ * hypercall_preempt_check() says it has run long enough: then it continues
+ * as Xen's do (include/mica/hypercall.h), from the request it stopped at,
+ * with MMU_UPDATE_PREEMPTED in the count and the number done so far in
+ * pdone. Validating one table is never cut short.
  *
  * Validating a table takes the references its entries need, each asking
  * the next level down, so it recurses at most four deep (a linear entry
@@ -16,21 +19,29 @@
  * when a table's last type reference goes, runs on an explicit stack of at
  * most five tables instead: four levels, and one linear hop, since a table
  * mapped by a linear entry may hold none itself.
+ *
+ * Superpages are mica's own (Xen dropped its PV superpages in 2017): an L2
+ * entry with PSE takes what the 512 L1 entries it replaces would. Xen kept
+ * a second count per 2 MiB extent (spage_info) so that only an extent's
+ * first mapping touched its frames; that array, indexed by a guest's mfn,
+ * is where XSA-167 struck (MMUEXT_MARK_SUPER indexed it unchecked), and its
+ * states had to be kept in step with the frames' types. mica keeps no
+ * state but the frames' own: each superpage costs 512 references to take
+ * and 512 to drop, and pv_superpage_budget() bounds how many a domain has.
  */
 #include <mica/arch_mm.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
+#include <mica/hypercall.h>
 #include <mica/lib.h>
 #include <mica/m2p.h>
 #include <mica/paging.h>
+#include <mica/param.h>
 #include <mica/pv_mm.h>
 #include <public/xen.h>
 
 #define PT_ENTRIES 512
 #define MAX_DEMOTE 5
-
-/* Xen's continuation marker in a batch's count (mica never sets it). */
-#define MMU_UPDATE_PREEMPTED (1U << 31)
 
 /* Guest PTE bits beyond mica/paging.h's: those software may use. */
 #define _PAGE_AVAIL 0xe00UL
@@ -42,13 +53,21 @@
  * What a present entry may hold (Xen's base_disallow_mask, inverted). L1
  * entries may also be global. Refused everywhere: the caching attributes
  * (PWT, PCD, PAT), as Xen refuses them to domains without I/O memory, and
- * so every mica domain; and PSE: no superpages in L2 and L3 entries yet.
+ * so every mica domain; and PSE, except in an L2 entry with superpages on.
+ * A superpage is a leaf, global allowed as in an L1 entry, but its address
+ * is 2 MiB aligned: bit 12 is its PAT bit, bits 13..20 are reserved.
  */
 #define BASE_ALLOWED                                              \
 	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | \
 	 _PAGE_DIRTY | _PAGE_AVAIL | _PAGE_AVAIL_HIGH | _PAGE_NX | PADDR_MASK)
 #define L1_DISALLOW (~(BASE_ALLOWED | _PAGE_GLOBAL))
 #define LN_DISALLOW (~BASE_ALLOWED)
+#define SUPER_LOW_BITS (((1UL << L2_PAGE_SHIFT) - 1) & PAGE_MASK)
+#define SUPER_DISALLOW \
+	(~(BASE_ALLOWED | _PAGE_GLOBAL | _PAGE_PSE) | SUPER_LOW_BITS)
+
+bool opt_pv_superpages = true;
+boolean_param("pv_superpages", opt_pv_superpages);
 
 /* Bits a present entry may change without being checked again. */
 #define FASTPATH_FLAGS                                              \
@@ -73,6 +92,22 @@ static inline bool is_table(unsigned long type)
 static inline unsigned int level_of(unsigned long type)
 {
 	return (unsigned int)(type >> 61);
+}
+
+/* Whether present entry e of a table of the given level maps 2 MiB. */
+static inline bool is_superpage(uint64_t e, unsigned int level)
+{
+	return level == 2 && (e & _PAGE_PSE);
+}
+
+/* Bits present entry e may not hold at level (a superpage's included). */
+static inline uint64_t disallowed(uint64_t e, unsigned int level)
+{
+	if (level == 1)
+		return e & L1_DISALLOW;
+	if (is_superpage(e, level) && opt_pv_superpages)
+		return e & SUPER_DISALLOW;
+	return e & LN_DISALLOW;
 }
 
 /* Whether L4 slot i is the guest's, not one of the hypervisor's. */
@@ -200,6 +235,20 @@ static void put_l1e(uint64_t e, struct page_info *pg)
 }
 
 /*
+ * A superpage entry's references, those of the L1 entries it stands for:
+ * on the first n of its frames (all 512 once it was taken), for d.
+ */
+static void put_superpage(uint64_t e, unsigned int n, struct domain *d)
+{
+	for (unsigned int i = 0; i < n; i++)
+		put_l1e(e, mfn_to_page(mfn_add(pte_mfn(e), i)));
+	if (n == PT_ENTRIES) {
+		BUG_ON(!d->nr_superpages);
+		d->nr_superpages--;
+	}
+}
+
+/*
  * The next entry of s's table that holds a table's type reference, after
  * dropping the references of the entries before it that hold none (the L1
  * entries' on data frames): the table it maps, or NULL at the end.
@@ -216,6 +265,8 @@ static struct page_info *next_table_ref(struct demote *s)
 		pg = mfn_to_page(pte_mfn(e));
 		if (s->level == 1)
 			put_l1e(e, pg);
+		else if (is_superpage(e, s->level))
+			put_superpage(e, PT_ENTRIES, s->pg->v.owner);
 		else if (pg !=
 			 s->pg) /* an entry mapping its table holds none */
 			return pg;
@@ -276,6 +327,8 @@ static void put_entry(uint64_t e, unsigned int level, struct page_info *ptpg)
 	pg = mfn_to_page(pte_mfn(e));
 	if (level == 1)
 		put_l1e(e, pg);
+	else if (is_superpage(e, level))
+		put_superpage(e, PT_ENTRIES, ptpg->v.owner);
 	else if (pg != ptpg)
 		put_type_ref(pg, ptpg, true);
 }
@@ -298,22 +351,52 @@ void put_page_and_type(struct page_info *pg)
  * mapping, which no mica domain may make), -EBUSY for a frame that is not
  * d's or cannot be writable.
  */
-static int get_l1e(uint64_t e, const struct domain *d)
+static int get_leaf(mfn_t mfn, bool writable, const struct domain *d)
 {
-	mfn_t mfn = pte_mfn(e);
 	struct page_info *pg;
 
-	if (e & L1_DISALLOW)
-		return -EINVAL;
 	if (!mfn_valid(mfn))
 		return -EPERM;
 	pg = mfn_to_page(mfn);
 	if (!get_page(pg, d))
 		return -EBUSY;
-	if ((e & _PAGE_RW) && get_page_type(pg, PGT_writable_page)) {
+	if (writable && get_page_type(pg, PGT_writable_page)) {
 		put_page(pg);
 		return -EBUSY;
 	}
+	return 0;
+}
+
+static int get_l1e(uint64_t e, const struct domain *d)
+{
+	if (e & L1_DISALLOW)
+		return -EINVAL;
+	return get_leaf(pte_mfn(e), e & _PAGE_RW, d);
+}
+
+/*
+ * A superpage entry's references: each of its 512 frames' as an L1 entry
+ * with e's rights would take them, the first refusal undoing the rest.
+ * Every frame goes through mfn_valid() and get_page() as it would there:
+ * the extent's head is no key into any other table (XSA-167's lesson).
+ */
+static int get_superpage(uint64_t e, struct domain *d)
+{
+	mfn_t first = pte_mfn(e);
+	unsigned int i;
+	int rc = 0;
+
+	if (!opt_pv_superpages || (e & SUPER_DISALLOW))
+		return -EINVAL;
+	if (d->nr_superpages >= pv_superpage_budget(d))
+		return -ENOSPC;
+	for (i = 0; i < PT_ENTRIES && !rc; i++)
+		rc = get_leaf(mfn_add(first, i), e & _PAGE_RW, d);
+	if (rc) {
+		put_superpage(e, i - 1, d);
+		return rc;
+	}
+	d->nr_superpages++;
 	return 0;
 }
 
@@ -341,13 +424,15 @@ static int get_linear_type(struct page_info *pg, struct page_info *ptpg,
 
 /* The references a present entry of ptpg's (owned by d) at level needs. */
 static int get_entry(uint64_t e, unsigned int level, struct page_info *ptpg,
-		     const struct domain *d)
+		     struct domain *d)
 {
 	struct page_info *pg;
 	int rc;
 
 	if (level == 1)
 		return get_l1e(e, d);
+	if (is_superpage(e, level))
+		return get_superpage(e, d);
 	if (e & LN_DISALLOW)
 		return -EINVAL;
 	pg = get_page_from_mfn(pte_mfn(e), d);
@@ -371,8 +456,7 @@ static int get_entry(uint64_t e, unsigned int level, struct page_info *ptpg,
 /* What mica stores for a guest's present entry (Xen's adjust_guest_lNe). */
 static uint64_t adjust_entry(uint64_t e, unsigned int level)
 {
-	switch (level) {
-	case 1:
+	if (level == 1 || is_superpage(e, level)) {
 		/* The guest kernel runs in ring 3: its pages are user pages, */
 		if (!(e & _PAGE_USER))
 			e |= _PAGE_GUEST_KERNEL | _PAGE_USER;
@@ -380,6 +464,8 @@ static uint64_t adjust_entry(uint64_t e, unsigned int level)
 		if (!(e & _PAGE_GUEST_KERNEL))
 			e |= _PAGE_GLOBAL;
 		return e;
+	}
+	switch (level) {
 	case 4:
 		return e | _PAGE_ACCESSED | _PAGE_USER;
 	default:
@@ -394,7 +480,7 @@ static uint64_t adjust_entry(uint64_t e, unsigned int level)
  */
 static int validate_table(struct page_info *pg, unsigned int level)
 {
-	const struct domain *d = pg->v.owner;
+	struct domain *d = pg->v.owner;
 	uint64_t *t = map_domain_page(page_to_mfn(pg));
 	unsigned int i;
 	int rc = 0;
@@ -571,7 +657,7 @@ static int mod_entry(struct page_info *pg, unsigned int level,
 	if (preserve_ad)
 		val |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);
 	if (val & _PAGE_PRESENT) {
-		if (val & (level == 1 ? L1_DISALLOW : LN_DISALLOW)) {
+		if (disallowed(val, level)) {
 			rc = -EINVAL;
 			goto out;
 		}
@@ -717,6 +803,14 @@ long do_mmu_update(unsigned long ureqs, unsigned int count, unsigned long pdone,
 	for (; !rc && i < count; i++) {
 		struct mmu_update req;
 
+		if (i && hypercall_preempt_check()) {
+			report_done(pdone, done + i);
+			return hypercall_continue(__HYPERVISOR_mmu_update,
+						  ureqs + i * sizeof(req),
+						  (count - i) |
+							  MMU_UPDATE_PREEMPTED,
+						  pdone, foreigndom);
+		}
 		if (copy_from_guest_offset(&req, ureqs, i, 1)) {
 			rc = -EFAULT;
 			break;
@@ -876,6 +970,13 @@ long do_mmuext_op(unsigned long uops, unsigned int count, unsigned long pdone,
 	for (i = 0; i < count; i++) {
 		struct mmuext_op op;
 
+		if (i && hypercall_preempt_check()) {
+			report_done(pdone, done + i);
+			return hypercall_continue(
+				__HYPERVISOR_mmuext_op, uops + i * sizeof(op),
+				(count - i) | MMU_UPDATE_PREEMPTED, pdone,
+				foreigndom);
+		}
 		if (copy_from_guest_offset(&op, uops, i, 1)) {
 			rc = -EFAULT;
 			break;
@@ -939,6 +1040,7 @@ void pv_relinquish_page_types(struct domain *d)
 	/* Top down, as Xen: a table goes before the tables it maps. */
 	for (unsigned int level = 4; level >= 1; level--)
 		unpin_level(d, level);
+	ASSERT(!d->nr_superpages);
 	/* With no type reference left, no frame keeps a stale type. */
 	for (uint32_t m = d->page_list.head; m != PAGE_LIST_NULL;
 	     m = frame_table[m].next)

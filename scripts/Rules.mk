@@ -69,17 +69,24 @@ $(TRIVIAL): $(BUILD)/tests/qemu/trivial/trivial.o tests/qemu/trivial/trivial.ld
 # ---- running ----------------------------------------------------------------
 
 # make run [APPEND="..."] [QEMU_MEM=256] [RUN_INITRD=a,b] [MACHINE=pc|q35]
+#   ends with the contig guest's results table (tools/contig_report.py)
 # make run-iso [FIRMWARE=bios|ovmf]
 MACHINE ?= pc
 FIRMWARE ?= bios
-# The demo guests: hello as the initial domain, two ordinary domains beside.
-RUN_INITRD ?= $(BUILD)/guests/hello.elf name=hello,$(BUILD)/guests/sched.elf name=sched mem=32M,$(BUILD)/guests/traps.elf name=traps mem=32M
+# The demo guests: the contiguity experiments as the initial domain (their
+# heap dumps are its sysctl; one domain runs them one after another), and
+# hello, sched and traps as ordinary domains beside.
+RUN_INITRD ?= $(BUILD)/guests/contig.elf name=contig mem=128M,$(BUILD)/guests/hello.elf name=hello mem=32M,$(BUILD)/guests/sched.elf name=sched mem=32M,$(BUILD)/guests/traps.elf name=traps mem=32M
 OVMF ?= /usr/share/ovmf/OVMF.fd
 GDB_PORT ?= 1234
 
 qemu-display := $(if $(DISPLAY),,-display none)
-qemu-run := $(QEMU) -M $(MACHINE) -m $(QEMU_MEM) -serial mon:stdio \
-	$(qemu-display) -no-reboot
+# The serial console on this terminal with QEMU's monitor muxed in (as
+# -serial mon:stdio), and a copy of it in RUN_LOG for the results table.
+RUN_LOG ?= $(BUILD)/run-serial.log
+qemu-run := $(QEMU) -M $(MACHINE) -m $(QEMU_MEM) \
+	-chardev stdio,id=con0,mux=on,logfile=$(RUN_LOG) -serial chardev:con0 \
+	-mon chardev=con0 $(qemu-display) -no-reboot
 qemu-kernel-args = -kernel $(BUILD)/mica.elf -append $(call shell-quote,$(APPEND)) \
 	$(if $(RUN_INITRD),-initrd $(call shell-quote,$(RUN_INITRD)))
 
@@ -94,7 +101,9 @@ run:
 	$(Q)bash scripts/deps.sh
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.elf guests
 	@echo "mica on the serial console: Ctrl-a x quits QEMU, Ctrl-a c its monitor"
-	$(Q)$(qemu-run) $(qemu-kernel-args)
+	$(Q)mkdir -p $(dir $(RUN_LOG)) && rm -f $(RUN_LOG)
+	$(Q)$(qemu-run) $(qemu-kernel-args); rc=$$?; \
+		python3 tools/contig_report.py --quiet $(RUN_LOG); exit $$rc
 
 .PHONY: run-iso
 run-iso:
@@ -155,6 +164,23 @@ bench:
 	$(Q)QEMU=$(QEMU) bash scripts/bench-kernel.sh \
 		--kernel $(BUILD)/release/mica.elf --out docs/benchmarks.md
 
+# ---- the contiguity experiments' pictures ---------------------------------
+
+# make plots: the contig guest's boots (scripts/test-contig.sh), the same
+# guest on Xen 4.17 when it is installed, and docs/contig-*.png from their
+# logs. Debian's python3, which python3-matplotlib installs into.
+PLOT_PYTHON ?= /usr/bin/python3
+PLOT_DIR ?= docs
+.PHONY: plots
+plots:
+	$(Q)bash scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/mica.elf guests
+	$(Q)rm -rf $(BUILD)/contig
+	$(Q)BUILD=$(BUILD) bash scripts/test-contig.sh $(BUILD)/contig | tail -n 1
+	$(Q)BUILD=$(BUILD) bash scripts/test-xen.sh --log-dir $(BUILD)/contig \
+		$(BUILD)/guests/contig.elf | tail -n 1
+	$(Q)$(PLOT_PYTHON) tools/plot_contig.py --out $(PLOT_DIR) $(BUILD)/contig/*.log
+
 # ---- help -------------------------------------------------------------------
 
 .PHONY: help
@@ -181,6 +207,8 @@ help:
 	@echo "                fragmentation, xmalloc's beside glibc and jemalloc, vmalloc+vfree"
 	@echo "                against a model of Xen's bitmap, the in-kernel mapping"
 	@echo "                benchmarks -> docs/benchmarks.md"
+	@echo "  plots         the contiguity experiments, booted, and their figures in"
+	@echo "                docs/contig-*.png (docs/contig.md)"
 	@echo "  deps          check for (as root on Debian: install) the tools needed"
 	@echo "  clean         remove $(BUILD)"
 	@echo "Options: V=1 shows commands, debug=n builds a release kernel."

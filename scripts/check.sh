@@ -16,7 +16,9 @@
 # run without a serial port read off the screen, broken configurations), and
 # the PV guests (scripts/test-guests.sh: several at once through -kernel,
 # the ISO and mica.efi, one crashing on purpose, each judged by its KTAP,
-# and the page audit), the same guests on Debian's Xen 4.17
+# and the page audit), the contiguity experiments (scripts/test-contig.sh:
+# their KTAP, the audit and the goals of issue 6 from their result lines),
+# the same guests on Debian's Xen 4.17
 # (scripts/test-xen.sh), and scripts/test-crash.sh when present.
 #
 # The QEMU matrix covers every value of each axis at least once rather than
@@ -196,6 +198,8 @@ helper "$out/efi.log" scripts/test-efi.sh "$out/efi"
 
 echo "== PV guests"
 helper "$out/guests.log" scripts/test-guests.sh "$out/guests"
+# The contiguity experiments: one boot per experiment and heap policy.
+helper "$out/contig.log" scripts/test-contig.sh "$out/contig"
 # The same guest binaries on Xen 4.17: proof they need nothing of mica's.
 helper "$out/xen.log" scripts/test-xen.sh --log-dir "$out"
 

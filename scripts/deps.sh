@@ -36,6 +36,7 @@ deps=(
 	"gnu-efi          file:/usr/lib/crt0-efi-x86_64.o"
 	"mtools           cmd:mformat"
 	"python3          cmd:python3"
+	"python3-matplotlib file:/usr/lib/python3/dist-packages/matplotlib/__init__.py"
 	"console-setup-linux file:/usr/share/consolefonts/Lat15-VGA16.psf.gz"
 	"xen-hypervisor-4.17-amd64 file:/boot/xen-4.17-amd64.gz"
 )

@@ -4,7 +4,8 @@
 # mica.efi under OVMF, for real: `make check`'s UEFI step. Five firmware
 # boots, two at a time (OVMF's own start costs ~3 s under TCG):
 #
-#   esp-pc            ESP folder as a FAT drive, -M pc: mica's self tests
+#   esp-pc            ESP folder as a FAT drive, -M pc: mica's self tests, the first
+#                     ExitBootServices() given a stale map key (test=stale-key)
 #   esp-q35-module    the same on -M q35 with a module and its command line:
 #                     mica must see it page-aligned, of the file's exact size
 #   nodefaults-fb     -nodefaults, a VGA card and no serial port: mica's
@@ -50,6 +51,8 @@ mkesp() {
 
 esp_pc() {
 	mkesp "$out/esp-pc" --append selftest || return
+	# The first ExitBootServices() gets a stale key: the retry must work.
+	echo "test=stale-key" >>"$out/esp-pc/EFI/BOOT/mica.cfg"
 	bash scripts/qemu-test.sh --name esp-pc --esp "$out/esp-pc" --machine pc \
 		--mem 512M --timeout "$timeout" --log "$out/esp-pc.serial.log" \
 		--counts "$out/esp-pc.counts" \
@@ -154,7 +157,7 @@ nodefaults_fb() {
 # Case NAME, then the message (ERE) it must print. Set up in error_cases.
 cases=(
 	"no-cfg			configuration file \\\\cases\\\\no-cfg\\\\mica\\.cfg not found: mica\\.efi reads"
-	"unknown-key		mica\\.cfg, line 3: unknown key: the keys are kernel=, cmdline= and module="
+	"unknown-key		mica\\.cfg, line 3: unknown key: the keys are kernel=, cmdline=, module= and test="
 	"no-kernel-line		mica\\.cfg: no kernel= line"
 	"kernel-args		mica\\.cfg, line 1: kernel= takes only a file name"
 	"utf16			mica\\.cfg: the file is UTF-16 text"

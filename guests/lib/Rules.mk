@@ -9,3 +9,5 @@ obj-y += traps.o
 obj-y += entry.o
 obj-y += mm.o
 obj-y += string.o
+obj-y += events.o
+obj-y += upcall.o

@@ -68,6 +68,17 @@ static inline long HYPERVISOR_update_va_mapping(unsigned long va, uint64_t pte,
 	return hypercall3(__HYPERVISOR_update_va_mapping, va, pte, flags);
 }
 
+static inline long HYPERVISOR_set_gdt(const xen_ulong_t *frames,
+				      unsigned int entries)
+{
+	return hypercall2(__HYPERVISOR_set_gdt, frames, entries);
+}
+
+static inline long HYPERVISOR_update_descriptor(uint64_t maddr, uint64_t desc)
+{
+	return hypercall2(__HYPERVISOR_update_descriptor, maddr, desc);
+}
+
 static inline long HYPERVISOR_stack_switch(unsigned long ss, unsigned long sp)
 {
 	return hypercall2(__HYPERVISOR_stack_switch, ss, sp);

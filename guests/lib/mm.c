@@ -93,3 +93,24 @@ long update_va(unsigned long va, uint64_t pte, unsigned long flags)
 {
 	return HYPERVISOR_update_va_mapping(va, pte, flags);
 }
+
+long reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned long n,
+		    unsigned int order, unsigned int flags)
+{
+	struct xen_memory_reservation r = {
+		.nr_extents = n,
+		.extent_order = order,
+		.mem_flags = flags,
+		.domid = DOMID_SELF,
+	};
+
+	set_xen_guest_handle(r.extent_start, list);
+	return HYPERVISOR_memory_op(cmd, &r);
+}
+
+long current_pages(void)
+{
+	domid_t self = DOMID_SELF;
+
+	return HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
+}

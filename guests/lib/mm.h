@@ -98,6 +98,14 @@ const uint64_t *pt_walk(xen_pfn_t l4_mfn, unsigned long va, int level,
 xen_pfn_t current_l4_mfn(void);
 void set_current_l4_mfn(xen_pfn_t mfn);
 
+/*
+ * memory_op's reservation calls on the guest itself (the number of extents
+ * done), and its current reservation.
+ */
+long reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned long n,
+		    unsigned int order, unsigned int flags);
+long current_pages(void);
+
 /* One request each. */
 long mmu_update1(uint64_t ptr, uint64_t val);
 long mmuext1(unsigned int cmd, uint64_t arg1);

@@ -13,27 +13,6 @@
 static uint64_t spare[PT_ENTRIES] __aligned(PAGE_SIZE);
 static uint64_t pair[2][PT_ENTRIES] __aligned(2 * PAGE_SIZE);
 
-static long current_pages(void)
-{
-	domid_t self = DOMID_SELF;
-
-	return HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
-}
-
-static long reservation_op(unsigned int cmd, xen_pfn_t *list, unsigned long n,
-			   unsigned int order, unsigned int flags)
-{
-	struct xen_memory_reservation r = {
-		.nr_extents = n,
-		.extent_order = order,
-		.mem_flags = flags,
-		.domid = DOMID_SELF,
-	};
-
-	set_xen_guest_handle(r.extent_start, list);
-	return HYPERVISOR_memory_op(cmd, &r);
-}
-
 static bool map(void *va, xen_pfn_t mfn)
 {
 	return update_va((unsigned long)va, mfn ? pte_rw(mfn) : 0,

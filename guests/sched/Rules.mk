@@ -1,1 +1,2 @@
-obj-y += sched.o upcall.o
+# SPDX-License-Identifier: MIT
+obj-y += sched.o

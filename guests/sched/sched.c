@@ -5,6 +5,7 @@
  * delivers it, SCHEDOP_block woken by it, SCHEDOP_poll with a timeout and
  * on a pending port, and yield.
  */
+#include "events.h"
 #include "ktap.h"
 #include <public/callback.h>
 #include <public/event_channel.h>
@@ -13,44 +14,15 @@
 
 #define MS 1000000ULL
 
-void upcall_entry(void);
-void upcall(void);
-
-static volatile unsigned int upcalls;
 static volatile uint64_t timer_events;
 static evtchn_port_t timer_port;
 
-/* Called with events masked: take every pending port, as a kernel would. */
-void upcall(void)
+/* Each upcall, before the runtime takes the pending ports: the timer's? */
+static void on_upcall(unsigned long rip)
 {
-	vcpu_info_t *vi = &shared_info->vcpu_info[0];
-
-	upcalls++;
-	vi->evtchn_upcall_pending = 0;
-	while (vi->evtchn_pending_sel) {
-		unsigned long sel = __atomic_exchange_n(&vi->evtchn_pending_sel,
-							0, __ATOMIC_SEQ_CST);
-
-		for (unsigned int w = 0; w < 64; w++) {
-			unsigned long bits;
-
-			if (!(sel & (1UL << w)))
-				continue;
-			bits = __atomic_exchange_n(
-				&shared_info->evtchn_pending[w], 0,
-				__ATOMIC_SEQ_CST);
-			if (w == timer_port / 64 &&
-			    (bits & (1UL << (timer_port % 64))))
-				timer_events++;
-		}
-	}
-}
-
-static void events_on(bool on)
-{
-	barrier();
-	shared_info->vcpu_info[0].evtchn_upcall_mask = !on;
-	barrier();
+	if (shared_info->evtchn_pending[timer_port / 64] &
+	    (1UL << (timer_port % 64)))
+		timer_events++;
 }
 
 static void test_wallclock(void)
@@ -83,13 +55,8 @@ static void test_system_time(void)
 static void test_bind_virq_timer(void)
 {
 	struct evtchn_bind_virq b = {.virq = VIRQ_TIMER, .vcpu = 0};
-	struct callback_register cb = {
-		.type = CALLBACKTYPE_event,
-		.flags = CALLBACKF_mask_events,
-		.address = (unsigned long)upcall_entry,
-	};
-
-	if (!expect_rc(HYPERVISOR_callback_op(CALLBACKOP_register, &cb), 0))
+	event_hook = on_upcall;
+	if (!expect_rc(events_init(), 0))
 		return;
 	/* A vCPU starts with a 10 ms periodic timer: only the one-shot one here. */
 	expect_rc(HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0);
@@ -117,7 +84,7 @@ static void test_timer_upcall(void)
 		;
 	events_on(false);
 	ktap_diag("timer upcall after %lu us (%u upcalls)",
-		  (system_time_ns() - start) / 1000, upcalls);
+		  (system_time_ns() - start) / 1000, event_upcalls);
 	expect(timer_events > events);
 	expect(system_time_ns() >= start + 5 * MS);
 }

@@ -96,6 +96,13 @@ struct vcpu {
 	unsigned long poll_mask[1]; /* ports 0..63 */
 	bool polling;
 
+	/*
+	 * A hypercall continuation made inside a multicall: the entry's new
+	 * arguments, for the multicall to write back (kernel/pv/hypercall.c).
+	 */
+	bool in_multicall, hcall_preempted;
+	unsigned long mc_args[6];
+
 	/* The scheduler's run queue. */
 	struct vcpu *next_in_queue;
 
@@ -125,6 +132,8 @@ struct domain {
 	unsigned int max_vcpus;
 
 	unsigned long vm_assist; /* VMASST_TYPE_* bits */
+	/* Superpage entries in its validated L2 tables (mm/pv_mm.c). */
+	unsigned long nr_superpages;
 
 	/* Event channels (kernel/pv/event.c) and grant table (grant.c). */
 	struct evtchn *evtchn;

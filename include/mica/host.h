@@ -89,4 +89,18 @@ extern unsigned long host_tlb_flushes, host_invlpgs, host_last_invlpg;
 extern unsigned long host_cr3_loads;
 extern mfn_t host_cr3;
 
+/*
+ * Continuations (include/mica/hypercall.h): hypercall_preempt_check()
+ * counts itself in host_preempt_checks and says yes every
+ * host_preempt_every-th time (never with 0); a continuation is recorded in
+ * host_continuation, for the test to issue the call again with its args.
+ */
+extern unsigned long host_preempt_every, host_preempt_checks;
+struct host_continuation {
+	bool made;
+	unsigned int op, nargs;
+	unsigned long args[6];
+};
+extern struct host_continuation host_continuation;
+
 #endif

@@ -231,7 +231,7 @@ int assign_pages(struct domain *d, struct page_info *pg, unsigned int order,
 		 unsigned int memflags);
 
 /*
- * ---- a given physical range on demand (mm/contig.c; docs/contig.md) ----
+ * ---- a given physical range on demand (mm/contig.c; docs/contig-range.md) ----
  *
  * alloc_contig_range(start, nr) claims exactly the frames [start, start +
  * nr), as a device window needs them, working at 2 MiB pageblock
@@ -310,7 +310,7 @@ void heap_get_stats(struct heap_stats *s);
 
 /*
  * A map of the heap, one character per 2 MiB pageblock, by what its frames
- * hold now (not by its type); heap_dump() prints it, and docs/contig.md
+ * hold now (not by its type); heap_dump() prints it, and docs/contig-range.md
  * describes the lines.
  */
 enum heap_block {

@@ -18,6 +18,20 @@
  *
  * So a frame is never at once writable-mapped and a page table: a guest
  * can only write its page tables through mmu_update, which validates.
+ *
+ * Superpages (pv_superpages=, default on): an L2 entry with PSE maps a
+ * 2 MiB-aligned, machine-contiguous extent of 512 frames. It is checked
+ * and counted as the 512 L1 entries it stands for would be: a general
+ * reference on each frame, and a writable type reference on each when it
+ * is writable. No per-extent state exists besides the frames' own, so the
+ * one-type-per-frame rule above is all that keeps a frame out of a
+ * writable superpage and a page table at once. Refused, nothing taken:
+ * -EINVAL for PSE with superpages off, an address not 2 MiB aligned
+ * (bits 12..20: the PAT bit and reserved ones), caching attributes, or
+ * PSE in an L3 entry (no 1 GiB pages); -EPERM for a frame beyond RAM;
+ * -EBUSY for a frame that is not the domain's (free, another's, mica's)
+ * or, writable, one that cannot take the writable type (a page table, a
+ * descriptor page); -ENOSPC beyond pv_superpage_budget().
  */
 #ifndef MICA_PV_MM_H
 #define MICA_PV_MM_H
@@ -49,6 +63,22 @@
 
 /* The page-table type of level 1..4. */
 #define PGT_lN_page_table(n) ((unsigned long)(n) << 61)
+
+/* pv_superpages=: whether guests may map 2 MiB pages (mm/pv_mm.c). */
+extern bool opt_pv_superpages;
+
+/*
+ * How many superpage entries d's validated L2 tables may hold at once:
+ * two per 2 MiB of max_pages, and 64 more. Each costs 512 frame references
+ * to take and to drop, so the budget keeps a guest's superpage work, like
+ * its page tables', within a small multiple of its memory: without it one
+ * pin could validate an L2 of 512 superpages per frame the guest owns.
+ */
+static inline unsigned long pv_superpage_budget(const struct domain *d)
+{
+	return 2 * ((d->max_pages + PAGEBLOCK_PAGES - 1) >> PAGEBLOCK_ORDER) +
+	       64;
+}
 
 /*
  * A general reference on pg for d: true if d owns pg and it is allocated
@@ -119,6 +149,13 @@ int pv_mmu_update_one(struct domain *d, uint64_t ptr, uint64_t val);
  * a batch stops at the first request that fails and reports how many
  * succeeded through pdone (when not 0), and foreigndom must be DOMID_SELF.
  */
+/*
+ * Xen's continuation marker in a batch's count: pdone holds the number
+ * done before. A batch that gives the CPU back continues with it set and
+ * the list from the request it stopped at, having written pdone.
+ */
+#define MMU_UPDATE_PREEMPTED (1U << 31)
+
 long do_mmu_update(unsigned long ureqs, unsigned int count, unsigned long pdone,
 		   unsigned int foreigndom);
 long do_update_va_mapping(unsigned long va, uint64_t val, unsigned long flags);

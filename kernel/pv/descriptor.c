@@ -6,7 +6,13 @@
  * every descriptor in them is checked first: code and data segments have
  * their privilege level raised to 3 (the guest kernel runs in ring 3), and
  * system descriptors (call gates, TSS, LDT) are refused, so that a guest
- * descriptor can never lead into ring 0.
+ * descriptor can never lead into ring 0. A present system descriptor of
+ * type 0 is no descriptor at all (the CPU refuses to load it), so it is
+ * accepted as it is, as Xen accepts it.
+ *
+ * Unlike Xen, which accepts 64-bit call gates to the guest's own code
+ * selectors and emulates their use, mica refuses every call gate: no PV
+ * guest of today's needs one.
  */
 #include <asm/desc.h>
 #include <mica/domain_page.h>
@@ -17,6 +23,7 @@
 
 #include "pv.h"
 
+#define DESC_TYPE (0xfUL << 40)
 #define DESC_S (1UL << 44) /* code or data, not a system descriptor */
 #define DESC_DPL (3UL << 45)
 #define DESC_P (1UL << 47)
@@ -27,7 +34,8 @@ static bool check_descriptor(uint64_t *d)
 	if (!(*d & DESC_P))
 		return true; /* never loaded as it is */
 	if (!(*d & DESC_S))
-		return false;
+		return !(*d &
+			 DESC_TYPE); /* type 0 is harmless, anything else not */
 	*d |= DESC_DPL;
 	return true;
 }
@@ -55,17 +63,18 @@ long do_set_gdt(unsigned long frame_list, unsigned long entries)
 	struct vcpu *v = current;
 	struct domain *d = v->domain;
 	mfn_t frames[NR_GUEST_GDT_FRAMES];
+	unsigned long list[NR_GUEST_GDT_FRAMES];
 	unsigned int nr = (unsigned int)((entries + 511) / 512), i;
 
 	if (entries > NR_GUEST_GDT_ENTRIES)
 		return -EINVAL;
+	/* The whole list first, as Xen: a list that faults is -EFAULT. */
+	if (copy_from_guest(list, frame_list, nr * sizeof(list[0])))
+		return -EFAULT;
 	for (i = 0; i < nr; i++) {
-		unsigned long m;
 		struct page_info *pg;
 
-		if (copy_from_guest(&m, frame_list + i * sizeof(m), sizeof(m)))
-			goto fault;
-		frames[i] = _mfn(m);
+		frames[i] = _mfn(list[i]);
 		pg = mfn_valid(frames[i]) ? mfn_to_page(frames[i]) : NULL;
 		if (!pg || get_page_and_type(pg, d, PGT_seg_desc_page))
 			goto bad;
@@ -84,10 +93,6 @@ bad:
 	while (i--)
 		put_page_and_type(mfn_to_page(frames[i]));
 	return -EINVAL;
-fault:
-	while (i--)
-		put_page_and_type(mfn_to_page(frames[i]));
-	return -EFAULT;
 }
 
 long do_update_descriptor(unsigned long ma, unsigned long desc);

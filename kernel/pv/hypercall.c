@@ -8,16 +8,22 @@
  * the result goes to rax and every other register is the guest's again on
  * return, because the entry path restores them all from the saved frame.
  * Unknown hypercalls and sub-ops get -ENOSYS.
+ *
+ * A hypercall runs with interrupts off, so a long one gives the CPU back
+ * itself through a continuation (include/mica/hypercall.h): its time
+ * budget runs from the syscall that entered it.
  */
 #include <asm/processor.h>
 #include <mica/bootinfo.h>
 #include <mica/console.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
+#include <mica/hypercall.h>
 #include <mica/init.h>
 #include <mica/lib.h>
 #include <mica/pv_mm.h>
 #include <mica/sched.h>
+#include <mica/time.h>
 #include <public/callback.h>
 #include <public/features.h>
 #include <public/physdev.h>
@@ -519,6 +525,7 @@ WRAP(event_channel_op, do_event_channel_op(a1, a2))
 WRAP(iret, do_iret())
 WRAP(set_gdt, do_set_gdt(a1, a2))
 WRAP(update_descriptor, do_update_descriptor(a1, a2))
+WRAP(sysctl, do_sysctl(a1))
 
 #define HC(n, f) [__HYPERVISOR_##n] = (f)
 static const hypercall_fn hypercalls[64] = {
@@ -545,6 +552,7 @@ static const hypercall_fn hypercalls[64] = {
 	HC(callback_op, do_callback_op),
 	HC(event_channel_op, hc_event_channel_op),
 	HC(physdev_op, do_physdev_op),
+	HC(sysctl, hc_sysctl),
 };
 
 static long call(unsigned long nr, const unsigned long a[5])
@@ -554,21 +562,38 @@ static long call(unsigned long nr, const unsigned long a[5])
 	return hypercalls[nr](a[0], a[1], a[2], a[3], a[4]);
 }
 
-static long do_multicall(unsigned long list, unsigned long nr, unsigned long a3,
-			 unsigned long a4, unsigned long a5)
+/*
+ * Xen's multicall: the entries in order, each one's result written back;
+ * between two entries, the multicall itself may be continued from the
+ * next. An entry that makes a continuation gets its new arguments written
+ * back to the list, and the multicall continues from that entry, so the
+ * guest sees each entry done once. nr is 32-bit, as in Xen.
+ */
+static long do_multicall(unsigned long list, unsigned long nr_calls,
+			 unsigned long a3, unsigned long a4, unsigned long a5)
 {
 	struct vcpu *v = current;
+	unsigned int nr = (uint32_t)nr_calls, i;
+	struct multicall_entry e;
+	unsigned long at = list;
 
-	for (unsigned long i = 0; i < nr; i++) {
-		unsigned long at = list + i * sizeof(struct multicall_entry);
-		struct multicall_entry e;
-
+	if (!guest_range_ok(list, (size_t)nr * sizeof(e)))
+		return -EFAULT;
+	for (i = 0; i < nr; i++, at += sizeof(e)) {
+		if (i && hypercall_preempt_check())
+			return hypercall_continue(__HYPERVISOR_multicall, at,
+						  nr - i);
 		if (copy_from_guest(&e, at, sizeof(e)))
 			return -EFAULT;
-		if (e.op == __HYPERVISOR_multicall)
+		if (e.op == __HYPERVISOR_multicall) {
 			e.result = -EINVAL; /* no nesting */
-		else
+		} else {
+			v->in_multicall = true;
+			v->hcall_preempted = false;
+			memcpy(v->mc_args, e.args, sizeof(e.args));
 			e.result = call(e.op, (unsigned long *)e.args);
+			v->in_multicall = false;
+		}
 		if (copy_to_guest(at + offsetof(struct multicall_entry, result),
 				  &e.result, sizeof(e.result)))
 			return -EFAULT;
@@ -576,8 +601,56 @@ static long do_multicall(unsigned long list, unsigned long nr, unsigned long a3,
 		if (e.op == __HYPERVISOR_iret || v->domain->is_dying ||
 		    v->state != VCPU_runnable)
 			return (long)v->regs->rax;
+		if (v->hcall_preempted) {
+			v->hcall_preempted = false;
+			memcpy(e.args, v->mc_args, sizeof(e.args));
+			if (copy_to_guest(at, &e, sizeof(e)))
+				return -EFAULT;
+			return hypercall_continue(__HYPERVISOR_multicall, at,
+						  nr - i);
+		}
 	}
 	return 0;
+}
+
+/* When the running hypercall began (one CPU: one hypercall at a time). */
+static uint64_t hcall_start;
+
+bool hypercall_preempt_check(void)
+{
+	const struct vcpu *v = current;
+	const struct vcpu_info *vi = v->vcpu_info;
+
+	if (need_resched)
+		return true;
+	/* An event the guest would take, had it the CPU. */
+	if (vi && v->event_callback && vi->evtchn_upcall_pending &&
+	    !vi->evtchn_upcall_mask)
+		return true;
+	return now_ns() - hcall_start >= HYPERCALL_BUDGET_NS;
+}
+
+long hypercall_create_continuation(unsigned int op, const unsigned long *args,
+				   unsigned int nargs)
+{
+	struct vcpu *v = current;
+	struct cpu_regs *regs = v->regs;
+
+	BUG_ON(nargs > ARRAY_SIZE(v->mc_args));
+	if (v->in_multicall) {
+		/* The entry's op stays; only the arguments given change. */
+		memcpy(v->mc_args, args, nargs * sizeof(*args));
+		v->hcall_preempted = true;
+		return op;
+	}
+	/* The guest returns onto its syscall, to issue it again. */
+	uint64_t *const reg[] = {&regs->rdi, &regs->rsi, &regs->rdx,
+				 &regs->r10, &regs->r8,	 &regs->r9};
+
+	regs->rip -= 2;
+	for (unsigned int i = 0; i < nargs; i++)
+		*reg[i] = args[i];
+	return op; /* pv_hypercall() makes it rax */
 }
 
 void pv_hypercall(struct cpu_regs *regs)
@@ -585,5 +658,6 @@ void pv_hypercall(struct cpu_regs *regs)
 	unsigned long a[5] = {regs->rdi, regs->rsi, regs->rdx, regs->r10,
 			      regs->r8};
 
+	hcall_start = now_ns();
 	regs->rax = (uint64_t)call(regs->rax, a);
 }

@@ -34,6 +34,9 @@ long do_grant_table_op(unsigned long cmd, unsigned long arg,
 		       unsigned long count);
 void grant_table_destroy(struct domain *d);
 
+/* sysctl.c: the initial domain's sysctl (debug_keys) */
+long do_sysctl(unsigned long arg);
+
 /* arch.c: the CPU state of a vCPU; whether the M2P is there */
 extern bool pv_m2p_ready;
 int pv_load_user_gs_sel(struct vcpu *v, uint16_t sel);

@@ -180,8 +180,17 @@ static bool emulate_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	}
 }
 
+/* 48-bit canonical: the CPU takes no other segment base (#GP in mica). */
+static bool is_canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
 static bool emulate_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+	/* Every base mica writes for the guest: a bad one is the guest's #GP. */
+	if (!is_canonical(val))
+		return false;
 	switch (msr) {
 	case MSR_FS_BASE:
 		wrmsr(MSR_FS_BASE, val);

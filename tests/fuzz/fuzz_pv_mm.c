@@ -4,8 +4,13 @@
  * heap on a host machine, debug build, a guest's page-table work decoded
  * from the input.
  *
- * A domain of NR_FRAMES zeroed frames, another domain's frames, a free
- * frame and addresses beyond RAM to aim entries at. Operations: writing a
+ * A domain of NR_SINGLE zeroed frames and a 2 MiB extent, another
+ * domain's frames, an extent half the domain's and half the other's, a free
+ * frame and addresses beyond RAM to aim entries at; NR_PICKS frames of the
+ * domain's extent are worked on as its single frames are (written, made
+ * tables, given back), and entries are now and then superpages (PSE, the
+ * domain's extent, the mixed one, misaligned, beyond RAM, with stray
+ * attributes). Operations: writing a
  * frame as the guest could (one it may write: no type, or writable),
  * mmu_update batches of normal, PRESERVE_AD, machphys and undefined
  * requests, pins and unpins of any level, both base pointers,
@@ -32,7 +37,12 @@
 
 #include "pv_mm_check.h" /* tests/host/ */
 
-#define NR_FRAMES 24
+#define NR_SINGLE 24
+#define NR_PICKS 8
+#define NR_FRAMES (NR_SINGLE + NR_PICKS)
+#define EXT 512
+#define MIXED_OURS 256 /* the mixed extent's first frames are the domain's */
+#define NR_WATCH (NR_SINGLE + EXT + MIXED_OURS)
 #define NR_OTHER 2
 #define MAX_OPS 300
 #define MACHINE_FRAMES 2048
@@ -43,9 +53,14 @@
 
 static struct domain dom, other;
 static struct vcpu vcpu;
-static mfn_t frames[NR_FRAMES], theirs[NR_OTHER], freed;
+static mfn_t frames[NR_FRAMES], theirs[NR_OTHER], freed, ext, mixed;
+/* The frames of ext that are among frames[], and every frame watched. */
+static const unsigned int picks[NR_PICKS] = {0, 1, 2, 100, 255, 256, 510, 511};
+static mfn_t watch[NR_WATCH];
+static unsigned int nr_watch;
 static unsigned long start_free;
 static unsigned int chain_slot[3]; /* op_chain()'s L2, L3 and L4 slots */
+static unsigned int chain_super;   /* an L2 slot it made a superpage */
 
 static struct page_info *pg_of(mfn_t m)
 {
@@ -81,6 +96,35 @@ static unsigned int slot(void)
 	return c < 128 ? special[c % ARRAY_SIZE(special)] : u16() % 512;
 }
 
+/* A superpage entry: mostly of the domain's extent, now and then not. */
+static uint64_t super_entry(void)
+{
+	static const uint64_t flag[] = {
+		_PAGE_RW,     _PAGE_RW, _PAGE_USER, _PAGE_ACCESSED, _PAGE_DIRTY,
+		_PAGE_GLOBAL, _PAGE_NX, _PAGE_PCD,  _PAGE_PSE_PAT};
+	unsigned int c = u8(), bits = u16();
+	mfn_t m;
+	uint64_t e;
+
+	if (c < 160)
+		m = ext;
+	else if (c < 185)
+		m = mixed;
+	else if (c < 210)
+		m = mfn_add(ext, u8() % EXT); /* misaligned, mostly */
+	else if (c < 230)
+		m = _mfn(mfn_x(theirs[c & 1]) & ~(EXT - 1UL));
+	else if (c < 245)
+		m = _mfn(0);
+	else
+		m = _mfn(MACHINE_FRAMES);
+	e = mfn_to_maddr(m) | _PAGE_PRESENT | _PAGE_PSE;
+	for (unsigned int i = 0; i < ARRAY_SIZE(flag); i++)
+		if (bits & (1u << i) && (i < 7 || u8() < 40))
+			e |= flag[i];
+	return e;
+}
+
 static uint64_t entry(void)
 {
 	static const uint64_t flag[] = {
@@ -93,6 +137,8 @@ static uint64_t entry(void)
 
 	if (c < 16)
 		return 0;
+	if (c < 48)
+		return super_entry();
 	e = mfn_to_maddr(target()) | (c < 240 ? _PAGE_PRESENT : 0);
 	/* Mostly the flags a guest uses; now and then any of them. */
 	for (unsigned int i = 0; i < ARRAY_SIZE(flag); i++)
@@ -104,15 +150,16 @@ static uint64_t entry(void)
 /* ---- checks ---- */
 
 struct snap {
-	unsigned long count[NR_FRAMES], type[NR_FRAMES];
+	unsigned long count[NR_WATCH], type[NR_WATCH], superpages;
 };
 
 static void snapshot(struct snap *s)
 {
-	for (unsigned int i = 0; i < NR_FRAMES; i++) {
-		s->count[i] = pg_of(frames[i])->count_info;
-		s->type[i] = pg_of(frames[i])->u.type_info;
+	for (unsigned int i = 0; i < nr_watch; i++) {
+		s->count[i] = pg_of(watch[i])->count_info;
+		s->type[i] = pg_of(watch[i])->u.type_info;
 	}
+	s->superpages = dom.nr_superpages;
 }
 
 /*
@@ -124,7 +171,10 @@ static void unchanged(const struct snap *s, const char *what, int rc)
 	struct snap now;
 
 	snapshot(&now);
-	for (unsigned int i = 0; i < NR_FRAMES; i++) {
+	REQUIRE(now.superpages == s->superpages,
+		"%s refused (%d) but the domain's superpages went %lu -> %lu",
+		what, rc, s->superpages, now.superpages);
+	for (unsigned int i = 0; i < nr_watch; i++) {
 		unsigned long held = s->type[i] & PGT_count_mask;
 
 		REQUIRE(now.count[i] == s->count[i] &&
@@ -185,7 +235,8 @@ static void op_mmu_update(void)
 	snapshot(&before);
 	rc = do_mmu_update((unsigned long)req, n, (unsigned long)&done,
 			   DOMID_SELF);
-	note("mmu_update x%u = %ld, done %u", n, rc, done);
+	note("mmu_update x%u = %ld, done %u (%lu superpages)", n, rc, done,
+	     dom.nr_superpages);
 	REQUIRE(rc ? done < n : done == n, "rc %ld with done %u of %u", rc,
 		done, n);
 	if (rc && !done)
@@ -246,11 +297,16 @@ static void op_update_va(void)
 	/* Through the last chain, or the slots the others favour. */
 	bool on_chain = u8() < 128;
 
+	bool in_super = on_chain && u8() < 64;
+
 	for (unsigned int level = 4; level >= 1; level--)
 		va |= (unsigned long)(on_chain && level > 1
 					      ? chain_slot[level - 2]
 					      : slot())
 		      << (12 + 9 * (level - 1));
+	/* Now and then inside the chain's superpage, which has no L1. */
+	if (in_super)
+		va = (va & ~(511UL << 21)) | (unsigned long)chain_super << 21;
 	if (va >> 47)
 		va |= 0xffff000000000000UL; /* the hypervisor's, or above */
 	if (u8() < 16)
@@ -291,11 +347,43 @@ static void op_chain(void)
 		p = map_domain_page(frames[f[i]]);
 		p[chain_slot[2 - i]] = mfn_to_maddr(frames[f[i + 1]]) |
 				       _PAGE_PRESENT | _PAGE_RW;
+		/* The L2 maps a superpage beside the L1, at times. */
+		if (i == 2 && u8() < 128) {
+			chain_super = slot();
+			if (chain_super != chain_slot[0])
+				p[chain_super] = super_entry();
+		}
 		unmap_domain_page(p);
 	}
 	rc = pv_new_baseptr(&vcpu, frames[f[0]]);
 	note("chain %u -> %u -> %u -> %u as base pointer = %d", f[0], f[1],
 	     f[2], f[3], rc);
+}
+
+/*
+ * A frame of no type filled with a few superpage entries and pinned as an
+ * L2, which random writes and pins seldom line up to do.
+ */
+static void op_super_l2(void)
+{
+	unsigned int f = u8() % NR_FRAMES, n = 1 + u8() % 4;
+	struct snap before;
+	uint64_t *p;
+	int rc;
+
+	if (!ours(frames[f]) ||
+	    (pg_of(frames[f])->u.type_info & PGT_count_mask))
+		return;
+	p = map_domain_page(frames[f]);
+	for (unsigned int i = 0; i < n; i++)
+		p[slot()] = super_entry();
+	unmap_domain_page(p);
+	snapshot(&before);
+	rc = pv_pin_table(&dom, frames[f], 2);
+	note("superpage L2 %u, %u entries, pinned = %d (%lu superpages)", f, n,
+	     rc, dom.nr_superpages);
+	if (rc)
+		unchanged(&before, "pin of superpages", rc);
 }
 
 static void op_give_back(void)
@@ -325,6 +413,29 @@ static void op_mmuext(void)
 
 /* ---- machines ---- */
 
+/* The domain's extent, its picks among frames[], and the mixed extent. */
+static void machine_extents(void)
+{
+	struct page_info *pg = alloc_domheap_pages(&dom, 9, MEMF_zero);
+
+	REQUIRE(pg, "no 2 MiB extent for the domain");
+	ext = page_to_mfn(pg);
+	for (unsigned int i = 0; i < NR_PICKS; i++)
+		frames[NR_SINGLE + i] = mfn_add(ext, picks[i]);
+	for (unsigned int i = 0; i < EXT; i++)
+		watch[NR_SINGLE + i] = mfn_add(ext, i);
+	pg = alloc_domheap_pages(NULL, 9, MEMF_zero);
+	REQUIRE(pg, "no 2 MiB extent to share");
+	mixed = page_to_mfn(pg);
+	for (unsigned int i = 0; i < EXT; i++)
+		REQUIRE(assign_pages(i < MIXED_OURS ? &dom : &other, pg + i, 0,
+				     0) == 0,
+			"assign_pages");
+	for (unsigned int i = 0; i < MIXED_OURS; i++)
+		watch[NR_SINGLE + EXT + i] = mfn_add(mixed, i);
+	nr_watch = NR_WATCH;
+}
+
 static void machine(void)
 {
 	struct page_info *pg;
@@ -332,14 +443,31 @@ static void machine(void)
 	host_vmap_pages = 8;
 	heap_scramble = u8() & 1;
 	REQUIRE(host_machine_init(MACHINE_FRAMES) == 0, "host_machine_init");
-	pv_test_domain(&dom, &vcpu, 1, NR_FRAMES);
+	pv_test_domain(&dom, &vcpu, 1, NR_SINGLE + EXT + MIXED_OURS);
 	memset(&other, 0, sizeof(other));
-	domain_mm_init(&other, 2, NR_OTHER);
+	domain_mm_init(&other, 2, NR_OTHER + EXT - MIXED_OURS);
 	start_free = heap_free_pages();
-	for (unsigned int i = 0; i < NR_FRAMES; i++) {
+	for (unsigned int i = 0; i < NR_SINGLE; i++) {
 		pg = alloc_domheap_pages(&dom, 0, MEMF_zero);
 		REQUIRE(pg, "no memory for the domain");
-		frames[i] = page_to_mfn(pg);
+		frames[i] = watch[i] = page_to_mfn(pg);
+	}
+	if (u8() & 1) {
+		machine_extents();
+	} else {
+		/*
+		 * Half the machines have no extents, at a tenth of the cost:
+		 * superpage entries then name the (aligned down) extents of
+		 * single frames, partly the domain's, and are refused.
+		 */
+		nr_watch = NR_FRAMES;
+		for (unsigned int i = NR_SINGLE; i < NR_FRAMES; i++) {
+			pg = alloc_domheap_pages(&dom, 0, MEMF_zero);
+			REQUIRE(pg, "no memory for the domain");
+			frames[i] = watch[i] = page_to_mfn(pg);
+		}
+		ext = _mfn(mfn_x(frames[0]) & ~(EXT - 1UL));
+		mixed = _mfn(mfn_x(frames[NR_SINGLE]) & ~(EXT - 1UL));
 	}
 	for (unsigned int i = 0; i < NR_OTHER; i++) {
 		pg = alloc_domheap_pages(&other, 0, MEMF_zero);
@@ -378,6 +506,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_begin(data, size);
 	machine();
 	for (unsigned int ops = 0; in_n && ops < MAX_OPS; ops++) {
+		unsigned int c;
+
 		switch (u8() % 16) {
 		case 0:
 		case 1:
@@ -411,8 +541,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_give_back();
 			break;
 		default:
-			if (u8() < 128) {
+			c = u8();
+			if (c < 96) {
 				op_chain();
+			} else if (c < 192) {
+				op_super_l2();
 			} else if (u8() < 16) {
 				note("relinquish, a new machine");
 				teardown();

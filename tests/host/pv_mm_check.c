@@ -2,7 +2,8 @@
 /*
  * The audit of tests/host/pv_mm_check.h. It knows the rules, not the code:
  * what each kind of holder takes is written out again here from Xen's
- * rules, and the counts mm/pv_mm.c keeps must come out the same.
+ * rules (and mica's for superpages, include/mica/pv_mm.h), and the counts
+ * mm/pv_mm.c keeps must come out the same.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +71,51 @@ static const char *vcpu_ref(const struct domain *d, struct want *w, mfn_t mfn,
 	return NULL;
 }
 
-/* The entries of validated table m: what each holds, and whether it may. */
+/*
+ * A superpage: an L2 entry with PSE, e at slot i of m, maps 512 frames
+ * from a 2 MiB-aligned mfn, each of them held as by an L1 entry with e's
+ * rights: a general reference, and a writable type when it is writable.
+ */
+static const char *superpage_refs(const struct domain *d, struct want *w,
+				  unsigned long m, unsigned int i, uint64_t e)
+{
+	unsigned long first = (e & PADDR_MASK) >> PAGE_SHIFT;
+
+	if ((e & (_PAGE_PWT | _PAGE_PCD)) || (first & 511) ||
+	    !(e & _PAGE_USER)) {
+		snprintf(msg, sizeof(msg), "L2 %#lx slot %u holds %#lx", m, i,
+			 e);
+		return msg;
+	}
+	for (unsigned long f = first; f < first + 512; f++) {
+		if (!owned(d, f)) {
+			snprintf(
+				msg, sizeof(msg),
+				"L2 %#lx slot %u: superpage %#lx maps mfn %#lx, not d%u's",
+				m, i, e, f, d->domain_id);
+			return msg;
+		}
+		w[f].refs++;
+		if (!(e & _PAGE_RW))
+			continue;
+		w[f].types++;
+		if (type_of(f) != PGT_writable_page) {
+			snprintf(
+				msg, sizeof(msg),
+				"L2 %#lx slot %u: writable superpage over %#lx of type %#lx",
+				m, i, f, type_of(f));
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The entries of validated table m: what each holds, and whether it may.
+ * *supers counts its superpages.
+ */
 static const char *table_refs(const struct domain *d, struct want *w,
-			      unsigned long m)
+			      unsigned long m, unsigned long *supers)
 {
 	unsigned int level = (unsigned int)(type_of(m) >> 61);
 	uint64_t *t = map_domain_page(_mfn(m));
@@ -94,6 +137,12 @@ static const char *table_refs(const struct domain *d, struct want *w,
 		}
 		if (!(e & _PAGE_PRESENT))
 			continue;
+		if (level == 2 && (e & _PAGE_PSE)) {
+			if ((res = superpage_refs(d, w, m, i, e)))
+				goto out;
+			(*supers)++;
+			continue;
+		}
 		if ((e & bad) || !(e & _PAGE_USER))
 			FAIL("L%u %#lx slot %u holds %#lx", level, m, i, e);
 		if (!owned(d, tm))
@@ -136,6 +185,7 @@ const char *pv_mm_violation(const struct domain *d)
 {
 	struct want *w = calloc(max_page, sizeof(*w));
 	const char *res = NULL;
+	unsigned long supers = 0;
 
 	msg[0] = '\0';
 	if (!w)
@@ -180,8 +230,11 @@ const char *pv_mm_violation(const struct domain *d)
 	for (uint32_t m = d->page_list.head; m != PAGE_LIST_NULL;
 	     m = frame_table[m].next)
 		if (is_table(type_of(m)) && tcount(m) &&
-		    (res = table_refs(d, w, m)))
+		    (res = table_refs(d, w, m, &supers)))
 			goto out;
+	if (d->nr_superpages != supers)
+		FAIL("d%u counts %lu superpages; its tables hold %lu",
+		     d->domain_id, d->nr_superpages, supers);
 	for (uint32_t m = d->page_list.head; m != PAGE_LIST_NULL;
 	     m = frame_table[m].next) {
 		const struct page_info *pg = frame_table + m;

@@ -69,6 +69,11 @@ static void test_cfg_minimal(void **state)
 	assert_int_equal(parse_cfg("kernel=mica.elf"), 0);
 	assert_string_equal(cfg.cmdline, "");
 	assert_int_equal(cfg.nr_modules, 0);
+	assert_false(cfg.test_stale_key);
+	assert_int_equal(parse_cfg("kernel=mica.elf\ntest=stale-key\n"), 0);
+	assert_true(cfg.test_stale_key);
+	assert_int_equal(parse_cfg("kernel=mica.elf"), 0);
+	assert_false(cfg.test_stale_key);
 	/* An empty command line is one. */
 	assert_int_equal(parse_cfg("cmdline=\nkernel=k\n"), 0);
 	assert_string_equal(cfg.cmdline, "");
@@ -80,6 +85,8 @@ static void test_cfg_malformed(void **state)
 	assert_cfg_error("# only a comment\ncmdline=selftest\n", 0,
 			 "no kernel= line");
 	assert_cfg_error("kernel=mica.elf\nmodules=a.bin\n", 2, "unknown key");
+	assert_cfg_error("kernel=mica.elf\ntest=fresh-key\n", 2,
+			 "test= takes only stale-key");
 	assert_cfg_error("kernel=mica.elf\nmica.elf\n", 2,
 			 "expected key=value");
 	assert_cfg_error("kernel=a\nkernel=b\n", 2, "a second kernel=");

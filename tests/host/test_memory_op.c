@@ -20,6 +20,7 @@
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/host.h>
+#include <mica/hypercall.h>
 #include <mica/m2p.h>
 #include <mica/memory_op.h>
 #include <mica/pv_mm.h>
@@ -49,6 +50,8 @@ static int setup(void **state)
 	host_current = &vcpu;
 	free_at_start = heap_free_pages();
 	memset(list, 0, sizeof(list));
+	host_preempt_every = host_preempt_checks = 0;
+	memset(&host_continuation, 0, sizeof(host_continuation));
 	return 0;
 }
 
@@ -805,6 +808,89 @@ static void exchange_reports_progress(void **state)
 	assert_true(owned_extent(out[0], 6));
 }
 
+/* ---- continuations ---- */
+
+/* memory_op again with each continuation's arguments; *cont counts them. */
+static long memop_to_end(unsigned long cmd, const void *arg, unsigned int *cont)
+{
+	long rc = do_memory_op(cmd, (unsigned long)arg);
+
+	*cont = 0;
+	while (host_continuation.made) {
+		assert_int_equal(rc, __HYPERVISOR_memory_op);
+		assert_int_equal(host_continuation.op, __HYPERVISOR_memory_op);
+		assert_int_equal(host_continuation.nargs, 2);
+		assert_int_equal(host_continuation.args[0] & MEMOP_CMD_MASK,
+				 cmd & MEMOP_CMD_MASK);
+		assert_int_equal(host_continuation.args[1], (unsigned long)arg);
+		host_continuation.made = false;
+		(*cont)++;
+		rc = do_memory_op(host_continuation.args[0],
+				  host_continuation.args[1]);
+	}
+	return rc;
+}
+
+static void reservations_continue_from_the_extent_done(void **state)
+{
+	struct xen_memory_reservation r;
+	unsigned int cont;
+
+	/* Every check says stop: one extent per call, never none. */
+	host_preempt_every = 1;
+	for (unsigned long i = 0; i < 300; i++)
+		list[i] = 0x1000 + i;
+	r = resv(list, 300, 0, 0);
+	assert_int_equal(memop_to_end(XENMEM_populate_physmap, &r, &cont), 300);
+	assert_int_equal(cont, 299);
+	for (unsigned long i = 0; i < 300; i++)
+		assert_true(m2p_maps(list[i], 0, 0x1000 + i));
+	assert_int_equal(dom.tot_pages, 300);
+	/* Now and then, and from a start extent the guest gave. */
+	host_preempt_every = 5;
+	r = resv(list, 300, 0, 0);
+	assert_int_equal(memop_to_end(XENMEM_decrease_reservation |
+					      100 << MEMOP_EXTENT_SHIFT,
+				      &r, &cont),
+			 300);
+	assert_true(cont > 0);
+	assert_int_equal(dom.tot_pages, 100);
+	/* increase_reservation to max_pages: what fits, and no more. */
+	dom.max_pages = 100 + 2 * 40;
+	r = resv(list, 50, 1, 0);
+	assert_int_equal(memop_to_end(XENMEM_increase_reservation, &r, &cont),
+			 40);
+	assert_true(cont > 0);
+	assert_int_equal(dom.tot_pages, 180);
+	/* A list that faults ends it: no continuation past the fault. */
+	r = resv(list, 100, 0, 0);
+	host_guest_fault_range((unsigned long)&list[60], sizeof(list[0]));
+	assert_int_equal(memop_to_end(XENMEM_decrease_reservation, &r, &cont),
+			 60);
+	host_guest_fault_clear();
+	assert_int_equal(dom.tot_pages, 120);
+}
+
+static void exchange_continues_from_nr_exchanged(void **state)
+{
+	xen_pfn_t in[256], out[4] = {0x800, 0x900, 0xa00, 0xb00};
+	struct xen_memory_exchange x = exch(in, 256, 0, out, 4, 6, 0);
+	unsigned int cont;
+
+	scattered_pages(in, 256);
+	host_preempt_every = 1;
+	assert_int_equal(memop_to_end(XENMEM_exchange, &x, &cont), 0);
+	/* One chunk per call: four chunks, three continuations. */
+	assert_int_equal(cont, 3);
+	assert_int_equal(x.nr_exchanged, 256);
+	for (int i = 0; i < 4; i++) {
+		assert_true(owned_extent(out[i], 6));
+		assert_true(m2p_maps(out[i], 6, 0x800 + i * 0x100));
+	}
+	for (int i = 0; i < 256; i++)
+		assert_true(is_free(in[i]));
+}
+
 /* ---- what a guest can learn ---- */
 
 static void reservations_and_ram_page(void **state)
@@ -908,6 +994,8 @@ int main(void)
 		T(exchange_failures_leave_the_input_intact),
 		T(exchange_arguments_are_checked),
 		T(exchange_reports_progress),
+		T(reservations_continue_from_the_extent_done),
+		T(exchange_continues_from_nr_exchanged),
 		T(reservations_and_ram_page),
 		T(machphys_mapping_and_mfn_list),
 		T(memory_map_is_one_ram_entry),

@@ -41,11 +41,14 @@ static int setup(void **state)
 	heap_scramble = false;
 	if (host_machine_init(NR_FRAMES))
 		return -1;
-	pv_test_domain(&dom, &vcpu, 1, 1024);
+	pv_test_domain(&dom, &vcpu, 1, 4096);
+	opt_pv_superpages = true;
 	memset(&other, 0, sizeof(other));
 	domain_mm_init(&other, 2, 1024);
 	host_tlb_flushes = host_invlpgs = host_cr3_loads = 0;
 	host_cr3 = INVALID_MFN;
+	host_preempt_every = host_preempt_checks = 0;
+	memset(&host_continuation, 0, sizeof(host_continuation));
 	host_guest_fault_clear();
 	free_at_start = heap_free_pages();
 	return 0;
@@ -757,6 +760,104 @@ static void mmu_update_batches(void **state)
 	assert_int_equal(pv_unpin_table(&dom, t.l4), 0);
 }
 
+/*
+ * Issue a batch call as a guest would: again with the arguments of each
+ * continuation it makes, until it makes none. *cont counts them.
+ */
+static long batch_to_end(unsigned int op, unsigned long list,
+			 unsigned int count, unsigned long pdone,
+			 unsigned int *cont)
+{
+	long (*fn)(unsigned long, unsigned int, unsigned long, unsigned int) =
+		op == __HYPERVISOR_mmu_update ? do_mmu_update : do_mmuext_op;
+	long rc = fn(list, count, pdone, DOMID_SELF);
+
+	*cont = 0;
+	while (host_continuation.made) {
+		const unsigned long *a = host_continuation.args;
+
+		assert_int_equal(rc, op);
+		assert_int_equal(host_continuation.op, op);
+		assert_int_equal(host_continuation.nargs, 4);
+		assert_true(a[1] & MMU_UPDATE_PREEMPTED);
+		assert_int_equal(a[2], pdone);
+		host_continuation.made = false;
+		(*cont)++;
+		rc = fn(a[0], (unsigned int)a[1], a[2], (unsigned int)a[3]);
+	}
+	return rc;
+}
+
+static void batches_continue_where_they_stopped(void **state)
+{
+	static struct mmu_update req[301];
+	static struct mmuext_op ops[52];
+	unsigned int done, cont;
+	struct tree t;
+
+	build(&t);
+	assert_int_equal(pv_pin_table(&dom, t.l4, 4), 0);
+	/* 100 slots mapped to one frame, then to another, then a bad one. */
+	for (unsigned int i = 0; i < 300; i++)
+		req[i] = (struct mmu_update){
+			maddr_of(t.l1, 10 + i % 100),
+			pte(i < 100 ? t.data_ro : t.data_rw, P)};
+	req[300] = (struct mmu_update){maddr_of(t.l1, 10), pte(t.l2, P | RW)};
+	/* Every check says stop: still one request per call, never none. */
+	host_preempt_every = 1;
+	done = 0;
+	assert_int_equal(batch_to_end(__HYPERVISOR_mmu_update,
+				      (unsigned long)req, 300,
+				      (unsigned long)&done, &cont),
+			 0);
+	assert_int_equal(cont, 299);
+	assert_int_equal(done, 300);
+	assert_int_equal(refs(t.data_ro), 2);
+	assert_int_equal(refs(t.data_rw), 2 + 100);
+	/* Now and then, to a request that fails: done counts the good ones. */
+	host_preempt_every = 7;
+	done = 0;
+	assert_int_equal(batch_to_end(__HYPERVISOR_mmu_update,
+				      (unsigned long)req, 301,
+				      (unsigned long)&done, &cont),
+			 -EBUSY);
+	assert_true(cont > 0);
+	assert_int_equal(done, 300);
+	assert_int_equal(refs(t.data_ro), 2);
+	assert_int_equal(refs(t.data_rw), 2 + 100);
+	/* Without a done pointer the count is lost, the work is not. */
+	for (unsigned int i = 0; i < 100; i++)
+		req[i].val = 0;
+	assert_int_equal(batch_to_end(__HYPERVISOR_mmu_update,
+				      (unsigned long)req, 100, 0, &cont),
+			 0);
+	assert_true(cont > 0);
+	assert_int_equal(refs(t.data_rw), 2);
+
+	/* mmuext_op the same way: an unpin, flushes, a pin, one more pin. */
+	memset(ops, 0, sizeof(ops));
+	ops[0] = (struct mmuext_op){.cmd = MMUEXT_UNPIN_TABLE,
+				    .arg1.mfn = mfn_x(t.l4)};
+	for (unsigned int i = 1; i < 50; i++)
+		ops[i].cmd = MMUEXT_TLB_FLUSH_LOCAL;
+	ops[50] = (struct mmuext_op){.cmd = MMUEXT_PIN_L4_TABLE,
+				     .arg1.mfn = mfn_x(t.l4)};
+	ops[51] = ops[50];
+	host_preempt_every = 1;
+	host_tlb_flushes = 0;
+	done = 0;
+	assert_int_equal(batch_to_end(__HYPERVISOR_mmuext_op,
+				      (unsigned long)ops, 52,
+				      (unsigned long)&done, &cont),
+			 -EINVAL);
+	assert_int_equal(cont, 51);
+	assert_int_equal(done, 51);
+	assert_int_equal(host_tlb_flushes, 49);
+	assert_true(pg_of(t.l4)->u.type_info & PGT_pinned);
+	host_preempt_every = 0;
+	assert_int_equal(pv_unpin_table(&dom, t.l4), 0);
+}
+
 static void foreign_domains_are_refused(void **state)
 {
 	struct mmu_update req = {0, 0};
@@ -992,6 +1093,413 @@ static void mmuext_batches_and_flushes(void **state)
 			 -EINVAL);
 }
 
+/* ---- superpages ---- */
+
+#define PSE _PAGE_PSE
+#define EXT 512
+
+/* A 2 MiB-aligned extent of 512 frames for d, zeroed. */
+static mfn_t new_extent(struct domain *d)
+{
+	struct page_info *pg = alloc_domheap_pages(d, 9, MEMF_zero);
+
+	assert_non_null(pg);
+	assert_int_equal(mfn_x(page_to_mfn(pg)) % EXT, 0);
+	return page_to_mfn(pg);
+}
+
+/* A superpage entry for the extent at mfn m. */
+static uint64_t spte(mfn_t m, uint64_t flags)
+{
+	return pte(m, P | PSE | flags);
+}
+
+/* Every frame of the extent at m holds refs references and types types. */
+static void assert_extent(mfn_t m, unsigned long r, unsigned long ty)
+{
+	for (unsigned int i = 0; i < EXT; i++) {
+		assert_int_equal(refs(mfn_add(m, i)), r);
+		assert_int_equal(types(mfn_add(m, i)), ty);
+	}
+}
+
+/* The tree of build(), pinned; its L2's slot s maps va s << 21. */
+static void build_pinned(struct tree *t)
+{
+	build(t);
+	assert_int_equal(pv_pin_table(&dom, t->l4, 4), 0);
+}
+
+static void superpage_of_an_owned_extent(void **state)
+{
+	struct tree t;
+	mfn_t ext = new_extent(&dom), l1b = new_frame(&dom);
+
+	build_pinned(&t);
+	/* Writable: a general and a writable type reference on each frame. */
+	assert_int_equal(mmu1(t.l2, 1, spte(ext, RW)), 0);
+	assert_extent(ext, 2, 1);
+	for (unsigned int i = 0; i < EXT; i++)
+		assert_int_equal(type(mfn_add(ext, i)), PGT_writable_page);
+	assert_int_equal(dom.nr_superpages, 1);
+	/* A kernel mapping becomes a user one, as an L1 entry would. */
+	assert_int_equal(tbl(t.l2)[1],
+			 spte(ext, RW | _PAGE_USER | GUEST_KERNEL));
+	audit();
+	/* Again writable, and read-only: a general reference only. */
+	assert_int_equal(mmu1(t.l2, 2, spte(ext, RW)), 0);
+	assert_int_equal(mmu1(t.l2, 3, spte(ext, 0)), 0);
+	assert_extent(ext, 4, 2);
+	/* A user superpage is made global; global is allowed. */
+	assert_int_equal(mmu1(t.l2, 4, spte(ext, _PAGE_USER)), 0);
+	assert_int_equal(tbl(t.l2)[4], spte(ext, _PAGE_USER | _PAGE_GLOBAL));
+	assert_int_equal(dom.nr_superpages, 4);
+	audit();
+	/* Accessed, dirty, global, NX: the references it holds serve. */
+	assert_int_equal(mmu1(t.l2, 3,
+			      spte(ext, _PAGE_ACCESSED | _PAGE_DIRTY |
+						_PAGE_GLOBAL | _PAGE_NX)),
+			 0);
+	assert_extent(ext, 5, 2);
+	/* Writable to read-only drops the type; to a table, everything. */
+	assert_int_equal(mmu1(t.l2, 2, spte(ext, 0)), 0);
+	assert_extent(ext, 5, 1);
+	assert_int_equal(mmu1(t.l2, 2, pte(l1b, P | RW)), 0);
+	assert_int_equal(type(l1b), PGT_l1_page_table);
+	assert_extent(ext, 4, 1);
+	assert_int_equal(dom.nr_superpages, 3);
+	audit();
+	/* And a table back to a superpage. */
+	assert_int_equal(mmu1(t.l2, 2, spte(ext, RW)), 0);
+	assert_int_equal(types(l1b), 0);
+	assert_extent(ext, 5, 2);
+	for (unsigned int s = 1; s <= 4; s++)
+		assert_int_equal(mmu1(t.l2, s, 0), 0);
+	assert_extent(ext, 1, 0);
+	assert_int_equal(dom.nr_superpages, 0);
+	assert_int_equal(pv_unpin_table(&dom, t.l4), 0);
+	assert_untouched(&t);
+}
+
+/* Refused with rc by mmu_update at t's L2 slot 7, nothing taken. */
+static void super_refused(struct tree *t, uint64_t val, int rc)
+{
+	unsigned long supers = dom.nr_superpages;
+
+	assert_int_equal(mmu1(t->l2, 7, val), rc);
+	assert_int_equal(tbl(t->l2)[7], 0);
+	assert_int_equal(dom.nr_superpages, supers);
+	audit();
+}
+
+static void superpage_refusals(void **state)
+{
+	struct tree t;
+	mfn_t ext = new_extent(&dom), theirs = new_extent(&other);
+	mfn_t part = page_to_mfn(alloc_domheap_pages(NULL, 9, 0));
+	mfn_t holed = new_extent(&dom), l2x = new_frame(&dom);
+	void *xen = alloc_xenheap_pages(9, 0);
+	mfn_t xen_ext = _mfn(arch_virt_to_mfn(xen));
+
+	/* Half the domain's, half another's. */
+	for (unsigned int i = 0; i < EXT; i++)
+		assert_int_equal(assign_pages(i < 300 ? &dom : &other,
+					      pg_of(mfn_add(part, i)), 0, 0),
+				 0);
+	/* One frame given back: free now. */
+	assert_true(put_page_alloc_ref(pg_of(mfn_add(holed, 511))));
+	build_pinned(&t);
+	/* The address: not 2 MiB aligned (bit 12 is the PAT bit). */
+	super_refused(&t, spte(mfn_add(ext, 1), RW), -EINVAL);
+	super_refused(&t, spte(mfn_add(ext, 1), 0), -EINVAL);
+	super_refused(&t, spte(mfn_add(ext, 256), 0), -EINVAL);
+	super_refused(&t, spte(ext, _PAGE_PSE_PAT), -EINVAL);
+	/* Caching attributes. */
+	super_refused(&t, spte(ext, _PAGE_PCD), -EINVAL);
+	super_refused(&t, spte(ext, _PAGE_PWT | RW), -EINVAL);
+	/* Frames not the domain's: another's, partly, free, mica's. */
+	super_refused(&t, spte(theirs, 0), -EBUSY);
+	super_refused(&t, spte(theirs, RW), -EBUSY);
+	super_refused(&t, spte(part, 0), -EBUSY);
+	super_refused(&t, spte(part, RW), -EBUSY);
+	super_refused(&t, spte(holed, RW), -EBUSY);
+	super_refused(&t, spte(xen_ext, 0), -EBUSY);
+	/* Beyond RAM. */
+	super_refused(&t, spte(_mfn(NR_FRAMES), 0), -EPERM);
+	super_refused(&t, spte(_mfn(1UL << 27), RW), -EPERM);
+	assert_extent(ext, 1, 0);
+	for (unsigned int i = 0; i < 511; i++)
+		assert_int_equal(refs(mfn_add(holed, i)), 1);
+	for (unsigned int i = 0; i < 300; i++)
+		assert_int_equal(refs(mfn_add(part, i)), 1);
+	/* No 1 GiB pages: PSE in an L3 entry, however aligned. */
+	assert_int_equal(mmu1(t.l3, 1, pte(_mfn(0), P | PSE)), -EINVAL);
+	assert_int_equal(mmu1(t.l3, 1, pte(ext, P | PSE | RW)), -EINVAL);
+	/* Nor in an L4 entry, nor in an L1 (there it is PAT). */
+	assert_int_equal(mmu1(t.l4, 1, pte(ext, P | PSE)), -EINVAL);
+	assert_int_equal(mmu1(t.l1, 7, pte(ext, P | PSE)), -EINVAL);
+	/* Switched off: refused as Xen refuses it, by validation too. */
+	opt_pv_superpages = false;
+	super_refused(&t, spte(ext, RW), -EINVAL);
+	super_refused(&t, spte(ext, 0), -EINVAL);
+	tbl(l2x)[3] = spte(ext, 0);
+	assert_int_equal(pv_pin_table(&dom, l2x, 2), -EINVAL);
+	opt_pv_superpages = true;
+	assert_extent(ext, 1, 0);
+	assert_int_equal(pv_pin_table(&dom, l2x, 2), 0);
+	assert_extent(ext, 2, 0);
+	assert_int_equal(pv_unpin_table(&dom, l2x), 0);
+	/* The good one, at last. */
+	assert_int_equal(mmu1(t.l2, 7, spte(ext, RW)), 0);
+	assert_int_equal(mmu1(t.l2, 7, 0), 0);
+	assert_int_equal(pv_unpin_table(&dom, t.l4), 0);
+	assert_untouched(&t);
+	free_xenheap_pages(xen, 9);
+}
+
+/*
+ * Writable superpages over page tables and descriptor pages are refused,
+ * the guest's own L2 and L1 among them; read-only ones are not.
+ */
+static void writable_superpage_over_tables(void **state)
+{
+	mfn_t ext = new_extent(&dom), ext2 = new_extent(&dom);
+	mfn_t ext3 = new_extent(&dom);
+	mfn_t l4 = new_frame(&dom), l3 = new_frame(&dom);
+	mfn_t l2 = mfn_add(ext, 5), l1 = mfn_add(ext3, 9);
+	mfn_t desc = mfn_add(ext2, 11), pinned = mfn_add(ext2, 3);
+
+	/* l4 -> l3 -> l2 -> l1, the L2 inside ext, the L1 inside ext3. */
+	tbl(l4)[0] = pte(l3, P | RW);
+	tbl(l3)[0] = pte(l2, P | RW);
+	tbl(l2)[0] = pte(l1, P | RW);
+	/* Over its own L2: the pin validating it refuses. */
+	tbl(l2)[1] = spte(ext, RW);
+	assert_int_equal(pv_pin_table(&dom, l4, 4), -EBUSY);
+	assert_extent(ext, 1, 0);
+	assert_extent(ext3, 1, 0);
+	assert_int_equal(refs(l4), 1);
+	assert_int_equal(dom.nr_superpages, 0);
+	audit();
+	/* Over its L1, typed by the entry before it. */
+	tbl(l2)[1] = spte(ext3, RW);
+	assert_int_equal(pv_pin_table(&dom, l4, 4), -EBUSY);
+	assert_extent(ext3, 1, 0);
+	/* Over its L1 before the L1 is typed: then the L1 is refused. */
+	tbl(l2)[0] = spte(ext3, RW);
+	tbl(l2)[1] = pte(l1, P | RW);
+	assert_int_equal(pv_pin_table(&dom, l4, 4), -EINVAL);
+	assert_extent(ext3, 1, 0);
+	assert_extent(ext, 1, 0);
+	/* Read-only over its own tables: allowed, as an L1 entry's alias. */
+	tbl(l2)[0] = pte(l1, P | RW);
+	tbl(l2)[1] = spte(ext, 0);
+	tbl(l2)[3] = spte(ext3, 0);
+	assert_int_equal(pv_pin_table(&dom, l4, 4), 0);
+	assert_int_equal(refs(l2), 3); /* allocation, l3's entry, its own */
+	assert_int_equal(refs(l1), 3);
+	assert_int_equal(refs(mfn_add(ext, 100)), 2);
+	audit();
+	assert_int_equal(mmu1(l2, 2, spte(ext3, RW)), -EBUSY);
+	/* Once validated, the writable one is refused by mmu_update too. */
+	assert_int_equal(mmu1(l2, 2, spte(ext, RW)), -EBUSY);
+	assert_int_equal(tbl(l2)[2], 0);
+	assert_int_equal(refs(mfn_add(ext, 100)), 2);
+	assert_int_equal(types(mfn_add(ext, 100)), 0);
+	/* A descriptor page, a pinned L1 elsewhere: the same. */
+	assert_int_equal(
+		get_page_and_type(pg_of(desc), &dom, PGT_seg_desc_page), 0);
+	assert_int_equal(pv_pin_table(&dom, pinned, 1), 0);
+	assert_int_equal(mmu1(l2, 2, spte(ext2, RW)), -EBUSY);
+	assert_int_equal(mmu1(l2, 2, spte(ext2, 0)), 0);
+	assert_int_equal(refs(desc), 3);
+	assert_int_equal(types(desc), 1);
+	assert_int_equal(mmu1(l2, 2, 0), 0);
+	/* (The audit counts no descriptor reference but a vCPU's.) */
+	put_page_and_type(pg_of(desc));
+	audit();
+	assert_int_equal(mmu1(l2, 2, spte(ext2, RW)), -EBUSY);
+	assert_int_equal(pv_unpin_table(&dom, pinned), 0);
+	/* Neither left: now it may. */
+	assert_int_equal(mmu1(l2, 2, spte(ext2, RW)), 0);
+	assert_extent(ext2, 2, 1);
+	assert_int_equal(mmu1(l2, 2, 0), 0);
+	assert_int_equal(pv_unpin_table(&dom, l4), 0);
+	assert_extent(ext, 1, 0);
+	assert_extent(ext2, 1, 0);
+	assert_extent(ext3, 1, 0);
+}
+
+/* A frame inside a live writable superpage is no table nor descriptor page. */
+static void live_writable_superpage_excludes_tables(void **state)
+{
+	struct tree t;
+	mfn_t ext = new_extent(&dom), f = mfn_add(ext, 4);
+	unsigned long flushes;
+
+	build_pinned(&t);
+	assert_int_equal(mmu1(t.l2, 1, spte(ext, RW)), 0);
+	for (unsigned int level = 1; level <= 4; level++)
+		assert_int_equal(pv_pin_table(&dom, f, level), -EINVAL);
+	assert_int_equal(get_page_and_type(pg_of(f), &dom, PGT_seg_desc_page),
+			 -EINVAL);
+	assert_int_equal(pv_new_baseptr(&vcpu, f), -EINVAL);
+	/* Named by a table's entry as the next level down. */
+	assert_int_equal(mmu1(t.l2, 2, pte(f, P | RW)), -EINVAL);
+	assert_int_equal(mmu1(t.l2, 2, pte(f, P)), -EINVAL);
+	assert_int_equal(mmu1(t.l3, 2, pte(f, P | RW)), -EINVAL);
+	assert_int_equal(mmu1(t.l4, 2, pte(f, P)), -EINVAL);
+	assert_extent(ext, 2, 1);
+	/* A 4 KiB alias, writable or not, is another mapping of the same kind. */
+	assert_int_equal(mmu1(t.l1, 9, pte(f, P | RW)), 0);
+	assert_int_equal(mmu1(t.l1, 10, pte(f, P)), 0);
+	assert_int_equal(types(f), 2);
+	assert_int_equal(refs(f), 4);
+	/* The guest writes it as it could: no table, no check. */
+	assert_int_equal(mmu1(f, 3, 0x1234), 0);
+	assert_int_equal(tbl(f)[3], 0x1234);
+	tbl(f)[3] = 0;
+	audit();
+	assert_int_equal(mmu1(t.l1, 9, 0), 0);
+	assert_int_equal(mmu1(t.l1, 10, 0), 0);
+	/* Unmapped, it may become a table: the stale 2 MiB translation goes. */
+	assert_int_equal(mmu1(t.l2, 1, 0), 0);
+	flushes = host_tlb_flushes;
+	assert_int_equal(pv_pin_table(&dom, f, 1), 0);
+	assert_int_equal(host_tlb_flushes, flushes + 1);
+	assert_int_equal(mmu1(t.l2, 1, spte(ext, RW)), -EBUSY);
+	assert_int_equal(pv_unpin_table(&dom, f), 0);
+	assert_int_equal(pv_unpin_table(&dom, t.l4), 0);
+	assert_extent(ext, 1, 0);
+}
+
+/* A refusal at any entry, or at any frame of one, undoes everything. */
+static void superpage_validation_undoes_all(void **state)
+{
+	mfn_t ext = new_extent(&dom), ext2 = new_extent(&dom);
+	mfn_t holed = new_extent(&dom), l2 = new_frame(&dom);
+
+	assert_true(put_page_alloc_ref(pg_of(mfn_add(holed, 511))));
+	for (unsigned int i = 0; i < 10; i++)
+		tbl(l2)[i] = spte(ext, i & 1 ? RW : 0);
+	tbl(l2)[10] = spte(ext2, RW);
+	/* The last frame of the last entry is refused. */
+	tbl(l2)[11] = spte(holed, 0);
+	assert_int_equal(pv_pin_table(&dom, l2, 2), -EBUSY);
+	assert_extent(ext, 1, 0);
+	assert_extent(ext2, 1, 0);
+	for (unsigned int i = 0; i < 511; i++)
+		assert_int_equal(refs(mfn_add(holed, i)), 1);
+	assert_int_equal(dom.nr_superpages, 0);
+	audit();
+	tbl(l2)[11] = spte(mfn_add(ext, 8), 0);
+	assert_int_equal(pv_pin_table(&dom, l2, 2), -EINVAL);
+	assert_extent(ext, 1, 0);
+	tbl(l2)[11] = 0;
+	assert_int_equal(pv_pin_table(&dom, l2, 2), 0);
+	assert_extent(ext, 11, 5);
+	assert_extent(ext2, 2, 1);
+	assert_int_equal(dom.nr_superpages, 11);
+	audit();
+	assert_int_equal(pv_unpin_table(&dom, l2), 0);
+	assert_extent(ext, 1, 0);
+	assert_int_equal(dom.nr_superpages, 0);
+}
+
+/* Frames given back while a superpage maps them live until it goes. */
+static void superpage_frames_outlive_give_back(void **state)
+{
+	struct tree t;
+	mfn_t ext = new_extent(&dom), outer = new_frame(&dom);
+	unsigned long before;
+
+	build_pinned(&t);
+	assert_int_equal(mmu1(t.l2, 1, spte(ext, RW)), 0);
+	assert_int_equal(mmu1(t.l2, 2, spte(ext, 0)), 0);
+	for (unsigned int i = 0; i < EXT; i++)
+		assert_true(put_page_alloc_ref(pg_of(mfn_add(ext, i))));
+	assert_extent(ext, 2, 1);
+	audit();
+	/* Held by a linear entry of another L4 alone, then dropped. */
+	assert_int_equal(pv_pin_table(&dom, outer, 4), 0);
+	assert_int_equal(mmu1(outer, 17, pte(t.l4, P)), 0);
+	assert_int_equal(pv_unpin_table(&dom, t.l4), 0);
+	assert_int_equal(dom.nr_superpages, 2);
+	before = heap_free_pages();
+	assert_int_equal(pv_unpin_table(&dom, outer), 0);
+	assert_int_equal(heap_free_pages(), before + EXT);
+	assert_int_equal(dom.nr_superpages, 0);
+	assert_untouched(&t);
+}
+
+/* Relinquishing drops what live superpages hold (teardown() checks). */
+static void relinquish_drops_superpages(void **state)
+{
+	struct tree t;
+	mfn_t ext = new_extent(&dom), ext2 = new_extent(&dom);
+	mfn_t l2b = new_frame(&dom);
+
+	build_pinned(&t);
+	assert_int_equal(pv_new_baseptr(&vcpu, t.l4), 0);
+	assert_int_equal(mmu1(t.l2, 1, spte(ext, RW)), 0);
+	assert_int_equal(mmu1(t.l2, 2, spte(ext2, 0)), 0);
+	tbl(l2b)[0] = spte(ext, RW);
+	tbl(l2b)[1] = spte(ext2, RW);
+	assert_int_equal(pv_pin_table(&dom, l2b, 2), 0);
+	assert_true(put_page_alloc_ref(pg_of(mfn_add(ext2, 7))));
+	assert_int_equal(dom.nr_superpages, 4);
+	assert_extent(ext, 3, 2);
+}
+
+/* A va inside a superpage has no L1: update_va_mapping refuses it. */
+static void update_va_mapping_inside_a_superpage(void **state)
+{
+	struct tree t;
+	mfn_t ext = new_extent(&dom), f = new_frame(&dom);
+
+	build_pinned(&t);
+	assert_int_equal(pv_new_baseptr(&vcpu, t.l4), 0);
+	assert_int_equal(mmu1(t.l2, 1, spte(ext, RW)), 0);
+	assert_int_equal(do_update_va_mapping(0x200000, pte(f, P), 0), -EINVAL);
+	assert_int_equal(do_update_va_mapping(0x3ff000, pte(f, P | RW), 0),
+			 -EINVAL);
+	assert_int_equal(do_update_va_mapping(0x201000, 0, UVMF_INVLPG),
+			 -EINVAL);
+	assert_int_equal(refs(f), 1);
+	assert_extent(ext, 2, 1);
+	/* Beside it, the L1 still serves. */
+	assert_int_equal(do_update_va_mapping(0x5000, pte(f, P), 0), 0);
+	assert_int_equal(refs(f), 2);
+}
+
+/* The budget: two superpages per 2 MiB of max_pages, and 64. */
+static void superpage_budget(void **state)
+{
+	struct tree t;
+	mfn_t ext = new_extent(&dom), l2b = new_frame(&dom);
+	unsigned long budget = pv_superpage_budget(&dom);
+
+	assert_int_equal(budget, 2 * (4096 / EXT) + 64);
+	build_pinned(&t);
+	for (unsigned int i = 0; i < budget; i++)
+		assert_int_equal(mmu1(t.l2, 1 + i, spte(ext, 0)), 0);
+	assert_int_equal(dom.nr_superpages, budget);
+	assert_int_equal(mmu1(t.l2, 1 + budget, spte(ext, 0)), -ENOSPC);
+	assert_extent(ext, 1 + budget, 0);
+	/* A table holding one more is refused whole. */
+	tbl(l2b)[0] = spte(ext, RW);
+	assert_int_equal(pv_pin_table(&dom, l2b, 2), -ENOSPC);
+	assert_int_equal(types(l2b), 0);
+	audit();
+	/* One gone, one more may come. */
+	assert_int_equal(mmu1(t.l2, 1, 0), 0);
+	assert_int_equal(pv_pin_table(&dom, l2b, 2), 0);
+	assert_int_equal(mmu1(t.l2, 1 + budget, spte(ext, 0)), -ENOSPC);
+	assert_int_equal(pv_unpin_table(&dom, l2b), 0);
+	assert_int_equal(mmu1(t.l2, 1 + budget, spte(ext, 0)), 0);
+	audit();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1014,10 +1522,20 @@ int main(void)
 		T(normal_updates),
 		T(preserve_ad_and_commands),
 		T(mmu_update_batches),
+		T(batches_continue_where_they_stopped),
 		T(foreign_domains_are_refused),
 		T(update_va_mapping_walks_current_tables),
 		T(base_pointers),
 		T(mmuext_batches_and_flushes),
+		T(superpage_of_an_owned_extent),
+		T(superpage_refusals),
+		T(writable_superpage_over_tables),
+		T(live_writable_superpage_excludes_tables),
+		T(superpage_validation_undoes_all),
+		T(superpage_frames_outlive_give_back),
+		T(relinquish_drops_superpages),
+		T(update_va_mapping_inside_a_superpage),
+		T(superpage_budget),
 #undef T
 	};
 

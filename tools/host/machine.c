@@ -22,6 +22,7 @@
 #include <mica/arch_mm.h>
 #include <mica/domain.h>
 #include <mica/host.h>
+#include <mica/hypercall.h>
 #include <mica/lib.h>
 #include <mica/m2p.h>
 #include <mica/pv_mm.h>
@@ -360,6 +361,29 @@ void arch_invlpg(unsigned long va)
 {
 	host_invlpgs++;
 	host_last_invlpg = va;
+}
+
+/* ---- hypercall continuations ---- */
+
+unsigned long host_preempt_every, host_preempt_checks;
+struct host_continuation host_continuation;
+
+bool hypercall_preempt_check(void)
+{
+	host_preempt_checks++;
+	return host_preempt_every &&
+	       !(host_preempt_checks % host_preempt_every);
+}
+
+long hypercall_create_continuation(unsigned int op, const unsigned long *args,
+				   unsigned int nargs)
+{
+	BUG_ON(nargs > ARRAY_SIZE(host_continuation.args));
+	host_continuation.made = true;
+	host_continuation.op = op;
+	host_continuation.nargs = nargs;
+	memcpy(host_continuation.args, args, nargs * sizeof(*args));
+	return op;
 }
 
 /* No domains on the host but a test's, which it may list here. */

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The event callback (CALLBACKTYPE_event): the hypervisor enters here in
+ * The event callback events_init() registers (events.h): entered in
  * kernel mode, events masked, with rcx, r11, then rip, cs, rflags, rsp, ss
- * of the interrupted code on the stack. Its registers are saved around
- * upcall(), then the iret hypercall returns and unmasks events again as
- * the saved rflags.IF says.
+ * of the interrupted code on the stack. event_upcall() gets that rip; the
+ * iret hypercall returns there, unmasking events as rflags.IF says.
  */
 #include <public/xen.h>
 
 	.text
-	.globl upcall_entry
-upcall_entry:
+	.globl event_upcall_entry
+event_upcall_entry:
 	pop %rcx
 	pop %r11
 	push %rax
@@ -22,8 +21,8 @@ upcall_entry:
 	push %r9
 	push %r10
 	push %r11
-	/* 9 pushes on a 16-aligned frame of 5: aligned again for the call. */
-	call upcall
+	mov 72(%rsp), %rdi /* the interrupted rip, above the nine */
+	call event_upcall
 	pop %r11
 	pop %r10
 	pop %r9

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+obj-y += batch.o
